@@ -1,0 +1,61 @@
+# Podium. `make run` starts the whole thing on a fresh machine; `make test` runs ruff and pytest.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+COURSE := courses/content/kubernetes-fundamentals
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install install-dev lint format migrate content demo worker clean bench
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(BIN)/activate
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(BIN)/activate
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input
+
+content: migrate
+	DEBUG=$${DEBUG:-1} $(PY) manage.py load_course $(COURSE)
+
+demo: content
+	DEBUG=$${DEBUG:-1} $(PY) manage.py setup_demo
+
+## run: set up everything, start a Celery worker and the web server (Ctrl-C stops both).
+run: demo
+	@echo "Starting Celery worker (log: var/worker.log) and the web server…"
+	@DEBUG=$${DEBUG:-1} $(BIN)/celery -A lms worker --loglevel=INFO --concurrency=2 > var/worker.log 2>&1 & \
+	  worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  echo ""; echo "  Podium is running at http://$(HOST):$(PORT)/"; echo ""; \
+	  DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+## test: ruff, then pytest (PostgreSQL when DATABASE_URL is set, SQLite otherwise).
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install-dev
+	bash bench/lesson_page.sh
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

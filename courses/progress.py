@@ -1,0 +1,181 @@
+"""Reads of student progress: per course, per lesson, checklists, the dashboard.
+
+Every function takes the user explicitly and only ever reads that user's rows: a student sees
+only their own progress. Quiz and lab evidence come from providers that those features
+register (see `register_evidence`); until one is registered, its criteria are ticked by hand.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from courses.models import ChecklistTick, Course, CourseVisit, Lesson, LessonCompletion
+
+# name -> fn(user, course) -> value; "quiz" returns bool (passed), "labs" a set of passed slugs.
+_EVIDENCE: dict[str, Callable] = {}
+
+
+def register_evidence(name: str, provider: Callable) -> None:
+    _EVIDENCE[name] = provider
+
+
+@dataclass
+class CourseProgress:
+    course: Course
+    lessons: list[Lesson]
+    completed_ids: set[int]
+    last_lesson: Lesson | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.lessons)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for lesson in self.lessons if lesson.pk in self.completed_ids)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def completed_numbers(self) -> set[int]:
+        return {lesson.number for lesson in self.lessons if lesson.pk in self.completed_ids}
+
+    @property
+    def continue_lesson(self) -> Lesson | None:
+        """The last lesson opened if it is unfinished, else the first unfinished lesson."""
+        if self.last_lesson and self.last_lesson.pk not in self.completed_ids:
+            return self.last_lesson
+        return next((lesson for lesson in self.lessons if lesson.pk not in self.completed_ids),
+                    None)
+
+
+def completed_lesson_ids(user, course_ids) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(LessonCompletion.objects.filter(user=user, lesson__course_id__in=course_ids)
+               .values_list("lesson_id", flat=True))
+
+
+def course_progress(user, course: Course, lessons: list[Lesson] | None = None) -> CourseProgress:
+    lessons = lessons if lessons is not None else list(course.lessons.defer("body_html", "toc"))
+    return CourseProgress(course, lessons, completed_lesson_ids(user, [course.pk]))
+
+
+def dashboard(user) -> list[CourseProgress]:
+    """Progress in every course, in four queries whatever the number of courses or lessons."""
+    courses = list(Course.objects.all())
+    lessons_by_course: dict[int, list[Lesson]] = {c.pk: [] for c in courses}
+    for lesson in Lesson.objects.defer("body_html", "toc").order_by("number"):
+        lessons_by_course[lesson.course_id].append(lesson)
+    done = completed_lesson_ids(user, [c.pk for c in courses])
+    lessons_by_id = {lesson.pk: lesson for group in lessons_by_course.values() for lesson in group}
+    visits = CourseVisit.objects.filter(user=user) if user.is_authenticated else []
+    last = {v.course_id: lessons_by_id.get(v.lesson_id) for v in visits}
+    return [CourseProgress(c, lessons_by_course[c.pk], done, last.get(c.pk)) for c in courses]
+
+
+@dataclass
+class ChecklistItem:
+    key: str
+    text: str
+    ticked: bool
+    verified: bool = False  # ticked by Podium from evidence, not by the student
+    optional: bool = False
+    evidence_note: str = ""
+
+
+@dataclass
+class Checklists:
+    prerequisites: list[ChecklistItem] = field(default_factory=list)
+    criteria: list[ChecklistItem] = field(default_factory=list)
+
+
+def checklists(user, progress: CourseProgress) -> Checklists:
+    course = progress.course
+    ticks = set()
+    if user.is_authenticated:
+        ticks = set(ChecklistTick.objects.filter(user=user, course=course)
+                    .values_list("kind", "key"))
+    result = Checklists()
+    for item in course.details.get("prerequisites", []):
+        result.prerequisites.append(ChecklistItem(
+            key=item["key"], text=item["text"], optional=item.get("optional", False),
+            ticked=(ChecklistTick.Kind.PREREQUISITE, item["key"]) in ticks))
+    evidence_cache: dict[str, object] = {}
+    for item in course.details.get("success_criteria", []):
+        verified, note = _evaluate(user, progress, item.get("evidence") or {}, evidence_cache)
+        manual = (ChecklistTick.Kind.CRITERION, item["key"]) in ticks
+        result.criteria.append(ChecklistItem(
+            key=item["key"], text=item["text"], ticked=verified or manual, verified=verified,
+            evidence_note=note))
+    return result
+
+
+def _evaluate(user, progress: CourseProgress, evidence: dict, cache: dict) -> tuple[bool, str]:
+    """(met, how Podium tracks it). Evidence whose feature is not available is not met."""
+    if not evidence or not user.is_authenticated:
+        return False, ""
+    parts, met = [], True
+    if evidence.get("lessons"):
+        numbers = evidence["lessons"]
+        parts.append("lesson" + ("s " if len(numbers) > 1 else " ")
+                     + ", ".join(f"{n:02d}" for n in numbers) + " complete")
+        met &= set(numbers) <= progress.completed_numbers
+    if evidence.get("quiz"):
+        parts.append("quiz passed")
+        met &= bool(_provided("quiz", user, progress.course, cache))
+    if evidence.get("labs"):
+        labs = evidence["labs"]
+        parts.append("lab" + ("s " if len(labs) > 1 else " ") + ", ".join(labs) + " passed")
+        passed = _provided("labs", user, progress.course, cache) or set()
+        met &= set(labs) <= passed
+    return met, "; ".join(parts)
+
+
+def _provided(name: str, user, course: Course, cache: dict):
+    if name not in _EVIDENCE:
+        return None
+    if name not in cache:
+        cache[name] = _EVIDENCE[name](user, course)
+    return cache[name]
+
+
+@dataclass
+class StudentRow:
+    email: str
+    name: str
+    status: str
+    enrolled_at: object
+    done: int
+    total: int
+    last_lesson: str
+    last_seen: object
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def cohort_progress(cohort) -> list[StudentRow]:
+    """One row per enrolled student, in four queries whatever the cohort's size."""
+    from django.db.models import Count
+
+    enrollments = list(cohort.enrollments.select_related("student"))
+    student_ids = [e.student_id for e in enrollments]
+    lessons = {lesson.pk: lesson for lesson in Lesson.objects.filter(course_id=cohort.course_id)
+               .only("id", "number", "title")}
+    done = dict(LessonCompletion.objects.filter(user_id__in=student_ids, lesson_id__in=lessons)
+                .values("user_id").annotate(n=Count("id")).values_list("user_id", "n"))
+    visits = {v.user_id: v for v in CourseVisit.objects.filter(user_id__in=student_ids,
+                                                               course_id=cohort.course_id)}
+    rows = []
+    for e in enrollments:
+        visit = visits.get(e.student_id)
+        last = lessons.get(visit.lesson_id) if visit else None
+        rows.append(StudentRow(
+            email=e.student.email, name=e.student.get_full_name(), status=e.get_status_display(),
+            enrolled_at=e.enrolled_at, done=done.get(e.student_id, 0), total=len(lessons),
+            last_lesson=f"{last.number:02d} {last.title}" if last else "",
+            last_seen=visit.visited_at if visit else None))
+    return rows

@@ -1,0 +1,296 @@
+"""Writes and workflows for courses: importing content, recording progress, enrolling."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.content_files import CourseSpec, read_course
+from courses.markdown import render_markdown
+from courses.models import ChecklistTick, Cohort, Course, CourseVisit, Enrollment, Lesson, LessonCompletion
+from courses.yaml_lines import ContentError, ContentErrors
+
+User = get_user_model()
+
+
+@dataclass
+class ImportReport:
+    course: str
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.removed)
+
+    def lines(self) -> list[str]:
+        if not self.changed:
+            return [f"{self.course}: up to date, nothing changed ({len(self.unchanged)} items checked)."]
+        out = [f"{self.course}:"]
+        for label, items in (("created", self.created), ("updated", self.updated),
+                             ("removed", self.removed)):
+            if items:
+                out.append(f"  {label} ({len(items)}): {', '.join(items)}")
+        out.append(f"  unchanged: {len(self.unchanged)}")
+        return out
+
+
+def course_import(*, path: Path) -> ImportReport:
+    """Import (create or update) the course in directory `path`; idempotent.
+
+    Everything is read, rendered and checked before the first write, so a bad file changes
+    nothing in the database. Raises ContentErrors naming file, line and field.
+    """
+    spec = read_course(Path(path))
+    rendered = _render_lessons(spec)
+    with transaction.atomic():
+        return _write_course(spec, rendered)
+
+
+def _render_lessons(spec: CourseSpec) -> dict[int, dict]:
+    by_key = {(lesson.number, lesson.slug): lesson for lesson in spec.lessons}
+
+    def lesson_url(number: int, slug: str) -> str | None:
+        if (number, slug) not in by_key:
+            return None
+        return reverse("lesson", args=[spec.slug, slug])
+
+    def static_url(asset: str) -> str | None:
+        return static(asset) if finders.find(asset) else None
+
+    rendered, errors = {}, []
+    for lesson in spec.lessons:
+        result = render_markdown(lesson.body, lesson_url=lesson_url, static_url=static_url,
+                                 first_line=lesson.body_line)
+        rendered[lesson.number] = {"lesson": lesson, "result": result}
+        for asset, line in result.missing_assets:
+            errors.append(ContentError(lesson.path, line, "image", f"no static file {asset!r}"))
+        for anchor, line in result.local_anchor_links:
+            if anchor not in result.anchors:
+                errors.append(ContentError(lesson.path, line, "link", f"no heading #{anchor} in this lesson"))
+    for item in rendered.values():
+        lesson, result = item["lesson"], item["result"]
+        for ref in result.lesson_links:
+            target = rendered.get(ref.number)
+            if target is None or target["lesson"].slug != ref.slug:
+                errors.append(ContentError(lesson.path, ref.line, "link",
+                                           f"no lesson file {ref.number:02d}-{ref.slug}.md"))
+            elif ref.anchor and ref.anchor not in target["result"].anchors:
+                errors.append(ContentError(lesson.path, ref.line, "link",
+                                           f"no heading #{ref.anchor} in {ref.number:02d}-{ref.slug}.md"))
+    if errors:
+        raise ContentErrors(errors)
+    return rendered
+
+
+def _write_course(spec: CourseSpec, rendered: dict[int, dict]) -> ImportReport:
+    meta = spec.meta
+    report = ImportReport(course=spec.slug)
+    summary_html = render_markdown(meta["summary"]).html
+    course_values = {
+        "title": meta["title"], "code": meta["code"], "summary": meta["summary"],
+        "duration_hours": meta["duration_hours"], "difficulty": meta["difficulty"],
+        "details": {k: v for k, v in meta.items()
+                    if k not in ("title", "code", "summary", "duration_hours", "difficulty")},
+        "summary_html": summary_html,
+    }
+    course = Course.objects.filter(slug=spec.slug).first()
+    if course is None:
+        course = Course.objects.create(slug=spec.slug, **course_values)
+        report.created.append(f"course {spec.slug}")
+    else:
+        _update_if_changed(course, course_values, f"course {spec.slug}", report)
+
+    existing = {lesson.slug: lesson for lesson in course.lessons.all()}
+    wanted = {item["lesson"].slug for item in rendered.values()}
+    stale = [lesson for slug, lesson in existing.items() if slug not in wanted]
+    if stale:
+        # Free the numbers first: a renumbered course must not collide with a removed lesson.
+        Lesson.objects.filter(pk__in=[lesson.pk for lesson in stale]).delete()
+        report.removed += [f"lesson {lesson.number:02d}-{lesson.slug}" for lesson in stale]
+    renumbered = [lesson.pk for slug, lesson in existing.items()
+                  if slug in wanted and _number_for(rendered, slug) != lesson.number]
+    if renumbered:
+        # Move renumbered lessons out of the way first so swapping two numbers cannot collide.
+        Lesson.objects.filter(pk__in=renumbered).update(number=F("number") + 1000)
+        for lesson in existing.values():
+            if lesson.pk in renumbered:
+                lesson.number += 1000
+    for number in sorted(rendered):
+        lesson_spec, result = rendered[number]["lesson"], rendered[number]["result"]
+        values = {
+            "number": lesson_spec.number, "title": lesson_spec.title,
+            "duration_hours": lesson_spec.duration_hours, "objectives": lesson_spec.objectives,
+            "hands_on": lesson_spec.hands_on, "body_html": result.html, "toc": result.toc,
+            "word_count": result.word_count,
+            "source_path": str(lesson_spec.path.relative_to(spec.path.parent)),
+        }
+        label = f"lesson {number:02d}-{lesson_spec.slug}"
+        lesson = existing.get(lesson_spec.slug)
+        if lesson is None:
+            Lesson.objects.create(course=course, slug=lesson_spec.slug, **values)
+            report.created.append(label)
+        else:
+            _update_if_changed(lesson, values, label, report)
+    return report
+
+
+def _number_for(rendered: dict[int, dict], slug: str) -> int:
+    return next(n for n, item in rendered.items() if item["lesson"].slug == slug)
+
+
+def _update_if_changed(obj, values: dict, label: str, report: ImportReport) -> None:
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if not changed:
+        report.unchanged.append(label)
+        return
+    for name in changed:
+        setattr(obj, name, values[name])
+    obj.save(update_fields=changed)
+    report.updated.append(f"{label} ({', '.join(changed)})")
+
+
+def import_all_courses() -> list[ImportReport]:
+    root = Path(settings.COURSE_CONTENT_DIR)
+    return [course_import(path=p) for p in sorted(root.iterdir()) if (p / "course.yaml").is_file()]
+
+
+# --- progress -------------------------------------------------------------------------------
+
+def lesson_mark_complete(*, user, lesson: Lesson, complete: bool = True) -> None:
+    """Mark (or unmark) a lesson complete; repeating it is harmless."""
+    if complete:
+        LessonCompletion.objects.get_or_create(user=user, lesson=lesson)
+    else:
+        LessonCompletion.objects.filter(user=user, lesson=lesson).delete()
+
+
+def lesson_record_visit(*, user, lesson: Lesson) -> None:
+    """Remember the lesson for "continue where you left off", in a single upsert query."""
+    CourseVisit.objects.bulk_create(
+        [CourseVisit(user=user, course_id=lesson.course_id, lesson=lesson, visited_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user", "course"],
+        update_fields=["lesson", "visited_at"],
+    )
+
+
+def checklist_toggle(*, user, course: Course, kind: str, key: str) -> bool:
+    """Tick or untick a prerequisite / success criterion. Returns the new state.
+
+    Raises KeyError for a key the course does not define.
+    """
+    section = "prerequisites" if kind == ChecklistTick.Kind.PREREQUISITE else "success_criteria"
+    if key not in {item["key"] for item in course.details.get(section, [])}:
+        raise KeyError(key)
+    deleted, _ = ChecklistTick.objects.filter(user=user, course=course, kind=kind, key=key).delete()
+    if deleted:
+        return False
+    ChecklistTick.objects.get_or_create(user=user, course=course, kind=kind, key=key)
+    return True
+
+
+# --- cohorts --------------------------------------------------------------------------------
+
+@dataclass
+class EnrolmentReport:
+    enrolled: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    invited: list[str] = field(default_factory=list)  # accounts created for new emails
+    invalid: list[str] = field(default_factory=list)
+
+
+def parse_email_csv(text: str) -> list[str]:
+    """Emails from a CSV (one per row, or an `email` column); blank lines and a header skipped."""
+    rows = list(csv.reader(io.StringIO(text)))
+    column = 0
+    if rows and any(cell.strip().lower() == "email" for cell in rows[0]):
+        column = [cell.strip().lower() for cell in rows[0]].index("email")
+        rows = rows[1:]
+    emails = []
+    for row in rows:
+        if len(row) > column and row[column].strip():
+            emails.append(row[column].strip())
+    return emails
+
+
+@transaction.atomic
+def cohort_enroll_emails(*, cohort: Cohort, emails: list[str]) -> EnrolmentReport:
+    """Enrol students by email, creating invited accounts (no usable password) for new emails.
+
+    Invited students set their password through the password-reset link.
+    """
+    report = EnrolmentReport()
+    seen = set()
+    for raw in emails:
+        email = raw.strip().lower()
+        if email in seen:
+            continue
+        seen.add(email)
+        try:
+            validate_email(email)
+        except ValidationError:
+            report.invalid.append(raw)
+            continue
+        user = User.objects.filter(email__iexact=email).first()
+        status = Enrollment.Status.ACTIVE
+        if user is None:
+            user = User(username=email, email=email)
+            user.set_unusable_password()
+            user.save()
+            report.invited.append(email)
+            status = Enrollment.Status.INVITED
+        _, created = Enrollment.objects.get_or_create(cohort=cohort, student=user,
+                                                      defaults={"status": status})
+        (report.enrolled if created else report.already).append(email)
+    return report
+
+
+def send_invitations(*, emails: list[str], request) -> int:
+    """Email each invited student a link to set their password (Django's reset-confirm view)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import send_mass_mail
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    messages = []
+    for user in User.objects.filter(email__in=emails):
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        token = default_token_generator.make_token(user)
+        link = request.build_absolute_uri(reverse("password_reset_confirm", args=[uid, token]))
+        body = (f"You have been enrolled in a course on Podium.\n\n"
+                f"Choose your password to get started:\n{link}\n\n"
+                f"Your login is your email address: {user.email}\n")
+        messages.append(("You're invited to Podium", body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    return send_mass_mail(messages, fail_silently=False) if messages else 0
+
+
+INSTRUCTOR_GROUP = "Instructors"
+INSTRUCTOR_PERMISSIONS = [  # also in migrations/0002_instructor_group.py
+    "view_course", "view_lesson", "view_cohort", "add_cohort", "change_cohort",
+    "view_enrollment", "change_enrollment", "delete_enrollment",
+]
+
+
+def ensure_instructor_group():
+    """The Instructors group with exactly the model permissions instructors need."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name=INSTRUCTOR_GROUP)
+    perms = Permission.objects.filter(content_type__app_label="courses",
+                                      codename__in=INSTRUCTOR_PERMISSIONS)
+    group.permissions.set(perms)
+    return group

@@ -1,0 +1,96 @@
+"""Course pages: catalogue, course, lesson, dashboard, and the htmx progress actions.
+
+Views check access, parse, call a service or selector, render. Pages and their htmx fragments
+come from the same template (template partials), so markup is written once.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from courses import progress, services
+from courses.models import ChecklistTick, Course, Lesson
+
+
+def _get_lesson(course_slug: str, lesson_slug: str) -> Lesson:
+    """The one lookup for lessons. Every course is open to every signed-in student."""
+    return get_object_or_404(Lesson.objects.select_related("course"),
+                             course__slug=course_slug, slug=lesson_slug)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    rows = progress.dashboard(request.user)
+    return render(request, "courses/home.html", {"rows": rows})
+
+
+def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
+    course = get_object_or_404(Course, slug=course_slug)
+    course_progress = progress.course_progress(request.user, course)
+    return render(request, "courses/course.html", {
+        "course": course,
+        "progress": course_progress,
+        "checklists": progress.checklists(request.user, course_progress),
+    })
+
+
+@login_required
+def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
+    lesson = _get_lesson(course_slug, lesson_slug)
+    lessons = list(lesson.course.lessons.only("id", "course_id", "number", "slug", "title",
+                                              "duration_hours"))
+    course_progress = progress.CourseProgress(
+        lesson.course, lessons, progress.completed_lesson_ids(request.user, [lesson.course_id]))
+    index = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
+    services.lesson_record_visit(user=request.user, lesson=lesson)
+    return render(request, "courses/lesson.html", {
+        "course": lesson.course,
+        "lesson": lesson,
+        "progress": course_progress,
+        "is_complete": lesson.pk in course_progress.completed_ids,
+        "previous": lessons[index - 1] if index > 0 else None,
+        "next": lessons[index + 1] if index + 1 < len(lessons) else None,
+    })
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def lesson_complete(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
+    lesson = _get_lesson(course_slug, lesson_slug)
+    complete = request.POST.get("complete", "1") == "1"
+    services.lesson_mark_complete(user=request.user, lesson=lesson, complete=complete)
+    if not request.htmx:
+        return redirect(lesson)
+    course_progress = progress.course_progress(request.user, lesson.course)
+    return render(request, "courses/lesson.html#complete-action", {
+        "course": lesson.course, "lesson": lesson, "progress": course_progress,
+        "is_complete": complete, "oob": True,
+    })
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def checklist_toggle(request: HttpRequest, course_slug: str, kind: str, key: str) -> HttpResponse:
+    course = get_object_or_404(Course, slug=course_slug)
+    if kind not in ChecklistTick.Kind.values:
+        raise Http404("No such checklist")
+    try:
+        services.checklist_toggle(user=request.user, course=course, kind=kind, key=key)
+    except KeyError:
+        raise Http404("No such checklist item") from None
+    if not request.htmx:
+        return redirect(f"{course.get_absolute_url()}#{kind}s")
+    course_progress = progress.course_progress(request.user, course)
+    lists = progress.checklists(request.user, course_progress)
+    items = lists.prerequisites if kind == ChecklistTick.Kind.PREREQUISITE else lists.criteria
+    item = next(i for i in items if i.key == key)
+    return render(request, "courses/course.html#checklist-item",
+                  {"course": course, "item": item, "kind": kind})
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "courses/dashboard.html", {"rows": progress.dashboard(request.user)})

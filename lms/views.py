@@ -1,0 +1,18 @@
+from functools import cache
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.cache import cache_control
+from pygments.formatters import HtmlFormatter
+
+
+@cache
+def _pygments_stylesheet() -> str:
+    """Code colours for lessons, light and dark, generated from Pygments' own styles."""
+    light = HtmlFormatter(style="default").get_style_defs(".highlight")
+    dark = HtmlFormatter(style="github-dark").get_style_defs(".highlight")
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+
+
+@cache_control(public=True, max_age=86400)
+def pygments_css(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(_pygments_stylesheet(), content_type="text/css")
