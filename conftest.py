@@ -21,3 +21,11 @@ import pytest  # noqa: E402
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness buys nothing in tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()

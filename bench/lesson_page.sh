@@ -14,6 +14,7 @@ PORT=${PORT:-8765}
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
 
 export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/podium_bench}
+export REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/15}
 export SECRET_KEY=bench-only-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export DEBUG=0 SECURE_SSL=0 STATICFILES_MANIFEST=0 ALLOWED_HOSTS=127.0.0.1 LOG_LEVEL=WARNING
 

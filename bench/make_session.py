@@ -1,8 +1,12 @@
 """Print a session cookie for a benchmark student who has done part of the course."""
 
 import os
+import sys
+from pathlib import Path
 
 import django
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
 django.setup()

@@ -19,6 +19,8 @@ class Course(models.Model):
     # The rest of course.yaml (outcomes, prerequisites, criteria, tools, …) as loaded.
     details = models.JSONField(default=dict)
     summary_html = models.TextField(blank=True)
+    # Changes whenever the course or any lesson changes: keys the page caches.
+    content_hash = models.CharField(max_length=64, blank=True)
     loaded_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -43,6 +45,7 @@ class Lesson(models.Model):
     toc = models.JSONField(default=list)
     word_count = models.PositiveIntegerField(default=0)
     source_path = models.CharField(max_length=300)
+    content_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["course", "number"]

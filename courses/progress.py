@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from courses.models import ChecklistTick, Course, CourseVisit, Lesson, LessonCompletion
+from courses.outline import LessonRef, course_outline
 
 # name -> fn(user, course) -> value; "quiz" returns bool (passed), "labs" a set of passed slugs.
 _EVIDENCE: dict[str, Callable] = {}
@@ -18,12 +19,32 @@ def register_evidence(name: str, provider: Callable) -> None:
     _EVIDENCE[name] = provider
 
 
+# label -> fn(user, course) -> {"text": str, "url": str | None, "state": "todo|done|failed"}:
+# the quiz and labs show their status on the dashboard through this.
+DASHBOARD_STATUS: dict[str, Callable] = {}
+
+
+def register_dashboard_status(label: str, provider: Callable) -> None:
+    DASHBOARD_STATUS[label] = provider
+
+
+def dashboard_statuses(user, course: Course) -> list[dict]:
+    rows = []
+    for label in ("Quiz", "Labs"):
+        provider = DASHBOARD_STATUS.get(label)
+        status = provider(user, course) if provider else {"text": "Not available yet", "url": None,
+                                                          "state": "todo"}
+        rows.append({"label": label, **status})
+    return rows
+
+
 @dataclass
 class CourseProgress:
     course: Course
-    lessons: list[Lesson]
+    lessons: list[Lesson] | list[LessonRef]
     completed_ids: set[int]
-    last_lesson: Lesson | None = None
+    last_lesson: Lesson | LessonRef | None = None
+    statuses: list[dict] = field(default_factory=list)  # quiz, labs: see DASHBOARD_STATUS
 
     @property
     def total(self) -> int:
@@ -42,7 +63,7 @@ class CourseProgress:
         return {lesson.number for lesson in self.lessons if lesson.pk in self.completed_ids}
 
     @property
-    def continue_lesson(self) -> Lesson | None:
+    def continue_lesson(self) -> Lesson | LessonRef | None:
         """The last lesson opened if it is unfinished, else the first unfinished lesson."""
         if self.last_lesson and self.last_lesson.pk not in self.completed_ids:
             return self.last_lesson
@@ -63,16 +84,18 @@ def course_progress(user, course: Course, lessons: list[Lesson] | None = None) -
 
 
 def dashboard(user) -> list[CourseProgress]:
-    """Progress in every course, in four queries whatever the number of courses or lessons."""
-    courses = list(Course.objects.all())
-    lessons_by_course: dict[int, list[Lesson]] = {c.pk: [] for c in courses}
-    for lesson in Lesson.objects.defer("body_html", "toc").order_by("number"):
-        lessons_by_course[lesson.course_id].append(lesson)
+    """Progress in every course: three queries whatever the number of courses or lessons."""
+    courses = list(Course.objects.defer("details", "summary"))
+    outlines = {c.pk: course_outline(c) for c in courses}
     done = completed_lesson_ids(user, [c.pk for c in courses])
-    lessons_by_id = {lesson.pk: lesson for group in lessons_by_course.values() for lesson in group}
     visits = CourseVisit.objects.filter(user=user) if user.is_authenticated else []
-    last = {v.course_id: lessons_by_id.get(v.lesson_id) for v in visits}
-    return [CourseProgress(c, lessons_by_course[c.pk], done, last.get(c.pk)) for c in courses]
+    by_pk = {ref.pk: ref for outline in outlines.values() for ref in outline}
+    last = {v.course_id: by_pk.get(v.lesson_id) for v in visits}
+    rows = [CourseProgress(c, outlines[c.pk], done, last.get(c.pk)) for c in courses]
+    if user.is_authenticated:
+        for row in rows:
+            row.statuses = dashboard_statuses(user, row.course)
+    return rows
 
 
 @dataclass

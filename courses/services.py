@@ -1,7 +1,10 @@
 """Writes and workflows for courses: importing content, recording progress, enrolling."""
 
 import csv
+import datetime
+import hashlib
 import io
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.templatetags.static import static
 from django.urls import reverse
@@ -57,7 +60,23 @@ def course_import(*, path: Path) -> ImportReport:
     spec = read_course(Path(path))
     rendered = _render_lessons(spec)
     with transaction.atomic():
-        return _write_course(spec, rendered)
+        report = _write_course(spec, rendered)
+        course = Course.objects.get(slug=spec.slug)
+        for importer in CONTENT_IMPORTERS:
+            importer(course=course, path=spec.path, report=report)
+        return report
+
+
+# Other parts of a course's content (the quiz, the labs) register an importer here:
+# importer(course=Course, path=Path, report=ImportReport) runs inside load_course's
+# transaction after the lessons are written, adds to the report, and raises ContentErrors
+# (which rolls the whole import back) for bad files.
+CONTENT_IMPORTERS: list = []
+
+
+def register_content_importer(importer) -> None:
+    if importer not in CONTENT_IMPORTERS:
+        CONTENT_IMPORTERS.append(importer)
 
 
 def _render_lessons(spec: CourseSpec) -> dict[int, dict]:
@@ -129,6 +148,7 @@ def _write_course(spec: CourseSpec, rendered: dict[int, dict]) -> ImportReport:
         for lesson in existing.values():
             if lesson.pk in renumbered:
                 lesson.number += 1000
+    lesson_hashes: list[str] = []
     for number in sorted(rendered):
         lesson_spec, result = rendered[number]["lesson"], rendered[number]["result"]
         values = {
@@ -138,6 +158,8 @@ def _write_course(spec: CourseSpec, rendered: dict[int, dict]) -> ImportReport:
             "word_count": result.word_count,
             "source_path": str(lesson_spec.path.relative_to(spec.path.parent)),
         }
+        values["content_hash"] = _hash(values)
+        lesson_hashes.append(values["content_hash"])
         label = f"lesson {number:02d}-{lesson_spec.slug}"
         lesson = existing.get(lesson_spec.slug)
         if lesson is None:
@@ -145,7 +167,15 @@ def _write_course(spec: CourseSpec, rendered: dict[int, dict]) -> ImportReport:
             report.created.append(label)
         else:
             _update_if_changed(lesson, values, label, report)
+    course_hash = _hash({"slug": spec.slug, "course": course_values, "lessons": lesson_hashes})
+    if course.content_hash != course_hash:
+        course.content_hash = course_hash
+        course.save(update_fields=["content_hash"])
     return report
+
+
+def _hash(values: dict) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _number_for(rendered: dict[int, dict], slug: str) -> int:
@@ -160,7 +190,7 @@ def _update_if_changed(obj, values: dict, label: str, report: ImportReport) -> N
     for name in changed:
         setattr(obj, name, values[name])
     obj.save(update_fields=changed)
-    report.updated.append(f"{label} ({', '.join(changed)})")
+    report.updated.append(f"{label} ({', '.join(n for n in changed if n != 'content_hash')})")
 
 
 def import_all_courses() -> list[ImportReport]:
@@ -178,14 +208,28 @@ def lesson_mark_complete(*, user, lesson: Lesson, complete: bool = True) -> None
         LessonCompletion.objects.filter(user=user, lesson=lesson).delete()
 
 
+VISIT_REFRESH_SECONDS = 300
+
+
 def lesson_record_visit(*, user, lesson: Lesson) -> None:
-    """Remember the lesson for "continue where you left off", in a single upsert query."""
-    CourseVisit.objects.bulk_create(
-        [CourseVisit(user=user, course_id=lesson.course_id, lesson=lesson, visited_at=timezone.now())],
-        update_conflicts=True,
-        unique_fields=["user", "course"],
-        update_fields=["lesson", "visited_at"],
-    )
+    """Remember the lesson for "continue where you left off".
+
+    Reading a lesson is the hottest path in Podium: one upsert statement that writes nothing
+    when the student is still on the same lesson and was seen in the last five minutes.
+    """
+    now = timezone.now()
+    table = connection.ops.quote_name(CourseVisit._meta.db_table)
+    stale_before = now - datetime.timedelta(seconds=VISIT_REFRESH_SECONDS)
+    # ON CONFLICT … DO UPDATE … WHERE is supported by both PostgreSQL and SQLite.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, course_id, lesson_id, visited_at) "  # noqa: S608 - table name only
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (user_id, course_id) DO UPDATE "
+            "SET lesson_id = excluded.lesson_id, visited_at = excluded.visited_at "
+            f"WHERE {table}.lesson_id <> excluded.lesson_id OR {table}.visited_at < %s",
+            [user.pk, lesson.course_id, lesson.pk, connection.ops.adapt_datetimefield_value(now),
+             connection.ops.adapt_datetimefield_value(stale_before)],
+        )
 
 
 def checklist_toggle(*, user, course: Course, kind: str, key: str) -> bool:

@@ -12,12 +12,17 @@ from django.views.decorators.vary import vary_on_headers
 
 from courses import progress, services
 from courses.models import ChecklistTick, Course, Lesson
+from courses.outline import course_outline
 
 
 def _get_lesson(course_slug: str, lesson_slug: str) -> Lesson:
-    """The one lookup for lessons. Every course is open to every signed-in student."""
-    return get_object_or_404(Lesson.objects.select_related("course"),
-                             course__slug=course_slug, slug=lesson_slug)
+    """The one lookup for lessons. Every course is open to every signed-in student.
+
+    The body and the course's details are deferred: the page caches the rendered body by
+    content hash, and loads it only on a cache miss."""
+    lessons = Lesson.objects.select_related("course").defer(
+        "body_html", "toc", "course__details", "course__summary", "course__summary_html")
+    return get_object_or_404(lessons, course__slug=course_slug, slug=lesson_slug)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -38,8 +43,7 @@ def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
 @login_required
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = _get_lesson(course_slug, lesson_slug)
-    lessons = list(lesson.course.lessons.only("id", "course_id", "number", "slug", "title",
-                                              "duration_hours"))
+    lessons = course_outline(lesson.course)
     course_progress = progress.CourseProgress(
         lesson.course, lessons, progress.completed_lesson_ids(request.user, [lesson.course_id]))
     index = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
@@ -49,6 +53,7 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
         "lesson": lesson,
         "progress": course_progress,
         "is_complete": lesson.pk in course_progress.completed_ids,
+        "nav": [(ref, ref.pk in course_progress.completed_ids) for ref in lessons],
         "previous": lessons[index - 1] if index > 0 else None,
         "next": lessons[index + 1] if index + 1 < len(lessons) else None,
     })

@@ -95,7 +95,18 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    # Shared by all web processes, so sessions can be cached safely (read-through to the DB).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL, "KEY_PREFIX": "podium"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered content keyed by content hash: immutable, so each process keeps its own copy
+# instead of fetching ~100 KB from Redis on every lesson view.
+CACHES["content"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                     "LOCATION": "podium-content", "OPTIONS": {"MAX_ENTRIES": 500}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -160,7 +171,6 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
 # Celery: Redis when REDIS_URL is set, otherwise a broker that needs no server.
-REDIS_URL = env("REDIS_URL")
 CELERY_FILESYSTEM_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

@@ -194,3 +194,9 @@ def test_lesson_page_and_dashboard_query_budget_does_not_grow(client, tmp_path):
     dashboard = queries_for(client, reverse("dashboard"))
     assert dashboard <= 10
     assert queries_for(client, reverse("home")) <= 10
+
+
+def test_course_text_shows_code_spans_and_stays_escaped():
+    from courses.templatetags.podium import code_spans
+    assert code_spans("run `kubectl get <pods>` & see") == (
+        "run <code>kubectl get &lt;pods&gt;</code> &amp; see")
