@@ -12,5 +12,6 @@ urlpatterns = [
          name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("pygments.css", views.pygments_css, name="pygments-css"),
+    path("", include("grading.urls")),
     path("", include("courses.urls")),
 ]
