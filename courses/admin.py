@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from courses import progress, services
-from courses.models import Cohort, Course, Enrollment, Lesson
+from courses.models import Cohort, Course, Enrollment, Lesson, QuizOverride
 
 
 def _teaches(user, cohort: Cohort) -> bool:
@@ -193,3 +193,14 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # enrol from the cohort page, by email
+
+
+class QuizOverrideInline(admin.TabularInline):
+    model = QuizOverride
+    extra = 0
+    fields = ["quiz", "attempts_allowed", "time_limit_minutes"]
+
+
+CohortAdmin.inlines = [EnrollmentInline, QuizOverrideInline]
+
+from courses import quiz_admin  # noqa: E402, F401 - registers the quiz models

@@ -1,6 +1,6 @@
 """A tiny declarative schema for content files, with errors that name field and line.
 
-A schema is a type (str, int, float, bool), `Slug`, `[item_schema]` for a non-empty list,
+A schema is a type (str, int, float, bool), `Slug`, `Choice("a", "b")`, `[item_schema]` for a non-empty list,
 `{name: schema}` for a mapping with exactly those keys, or `Optional(schema, default)` for a
 key that may be left out. Unknown keys are errors: a typo must not be silently ignored.
 """
@@ -16,6 +16,16 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 class Slug:
     """A lower-case slug such as `kubernetes-fundamentals`."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a fixed set of strings."""
+
+    values: tuple[str, ...]
+
+    def __init__(self, *values: str):
+        object.__setattr__(self, "values", values)
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,10 @@ def _check(doc: LocatedYaml, schema: Any, value: Any, path: str, errors: list[Co
 
 
 def _check_scalar(doc: LocatedYaml, schema: Any, value: Any, path: str, errors: list[ContentError]) -> Any:
+    if isinstance(schema, Choice):
+        if value not in schema.values:
+            errors.append(doc.error(path, f"must be one of {', '.join(schema.values)}, got {value!r}"))
+        return value
     ok = {
         str: lambda v: isinstance(v, str) and v.strip() != "",
         int: lambda v: isinstance(v, int) and not isinstance(v, bool),

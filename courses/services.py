@@ -20,35 +20,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.content_files import CourseSpec, read_course
+from courses.import_report import ImportReport, update_if_changed
 from courses.markdown import render_markdown
 from courses.models import ChecklistTick, Cohort, Course, CourseVisit, Enrollment, Lesson, LessonCompletion
+from courses.quiz_files import read_quiz
+from courses.quiz_import import quiz_write
 from courses.yaml_lines import ContentError, ContentErrors
 
 User = get_user_model()
-
-
-@dataclass
-class ImportReport:
-    course: str
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated or self.removed)
-
-    def lines(self) -> list[str]:
-        if not self.changed:
-            return [f"{self.course}: up to date, nothing changed ({len(self.unchanged)} items checked)."]
-        out = [f"{self.course}:"]
-        for label, items in (("created", self.created), ("updated", self.updated),
-                             ("removed", self.removed)):
-            if items:
-                out.append(f"  {label} ({len(items)}): {', '.join(items)}")
-        out.append(f"  unchanged: {len(self.unchanged)}")
-        return out
 
 
 def course_import(*, path: Path) -> ImportReport:
@@ -59,9 +38,17 @@ def course_import(*, path: Path) -> ImportReport:
     """
     spec = read_course(Path(path))
     rendered = _render_lessons(spec)
+    quiz_file = spec.path / "quiz.yaml"
+    quiz = None
+    if quiz_file.is_file():
+        anchors = {(item["lesson"].number, item["lesson"].slug): item["result"].anchors
+                   for item in rendered.values()}
+        quiz = read_quiz(quiz_file, anchors)
     with transaction.atomic():
         report = _write_course(spec, rendered)
         course = Course.objects.get(slug=spec.slug)
+        if quiz is not None:
+            quiz_write(course=course, spec=quiz, report=report)
         for importer in CONTENT_IMPORTERS:
             importer(course=course, path=spec.path, report=report)
         return report
@@ -131,7 +118,7 @@ def _write_course(spec: CourseSpec, rendered: dict[int, dict]) -> ImportReport:
         course = Course.objects.create(slug=spec.slug, **course_values)
         report.created.append(f"course {spec.slug}")
     else:
-        _update_if_changed(course, course_values, f"course {spec.slug}", report)
+        update_if_changed(course, course_values, f"course {spec.slug}", report)
 
     existing = {lesson.slug: lesson for lesson in course.lessons.all()}
     wanted = {item["lesson"].slug for item in rendered.values()}
@@ -166,7 +153,7 @@ def _write_course(spec: CourseSpec, rendered: dict[int, dict]) -> ImportReport:
             Lesson.objects.create(course=course, slug=lesson_spec.slug, **values)
             report.created.append(label)
         else:
-            _update_if_changed(lesson, values, label, report)
+            update_if_changed(lesson, values, label, report)
     course_hash = _hash({"slug": spec.slug, "course": course_values, "lessons": lesson_hashes})
     if course.content_hash != course_hash:
         course.content_hash = course_hash
@@ -180,17 +167,6 @@ def _hash(values: dict) -> str:
 
 def _number_for(rendered: dict[int, dict], slug: str) -> int:
     return next(n for n, item in rendered.items() if item["lesson"].slug == slug)
-
-
-def _update_if_changed(obj, values: dict, label: str, report: ImportReport) -> None:
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if not changed:
-        report.unchanged.append(label)
-        return
-    for name in changed:
-        setattr(obj, name, values[name])
-    obj.save(update_fields=changed)
-    report.updated.append(f"{label} ({', '.join(n for n in changed if n != 'content_hash')})")
 
 
 def import_all_courses() -> list[ImportReport]:
@@ -323,9 +299,11 @@ def send_invitations(*, emails: list[str], request) -> int:
 
 
 INSTRUCTOR_GROUP = "Instructors"
-INSTRUCTOR_PERMISSIONS = [  # also in migrations/0002_instructor_group.py
+INSTRUCTOR_PERMISSIONS = [  # also in migrations/0002 and 0005
     "view_course", "view_lesson", "view_cohort", "add_cohort", "change_cohort",
     "view_enrollment", "change_enrollment", "delete_enrollment",
+    "view_quiz", "view_question", "view_attempt", "change_attempt", "view_answer",
+    "view_quizoverride", "add_quizoverride", "change_quizoverride", "delete_quizoverride",
 ]
 
 

@@ -193,6 +193,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    "close-expired-quiz-attempts": {"task": "courses.close_expired_quiz_attempts", "schedule": 60.0},
+}
 CELERY_TASK_IGNORE_RESULT = True
 
 # Course content lives in the repo; load_course imports it into the database.

@@ -52,12 +52,14 @@ def lesson_text(number: int, title: str, body: str = "", hands_on: str | None = 
     return front + (body or f"Intro to {title}.\n\n## First topic\n\nText.\n\n## Summary\n\nDone.\n")
 
 
-def write_course(root: Path, lessons: int = 3, slug: str = "test-course") -> Path:
+def write_course(root: Path, lessons: int = 3, slug: str = "test-course", quiz: bool = False) -> Path:
     course_dir = root / slug
     course_dir.mkdir(parents=True, exist_ok=True)
     (course_dir / "course.yaml").write_text(COURSE_YAML)
     for n in range(1, lessons + 1):
         (course_dir / f"{n:02d}-lesson-{n}.md").write_text(lesson_text(n, f"Lesson {n}"))
+    if quiz:
+        (course_dir / "quiz.yaml").write_text(QUIZ_YAML)
     return course_dir
 
 
@@ -120,3 +122,89 @@ def other_cohort(course, charlie, bob):
     cohort.instructors.add(charlie)
     Enrollment.objects.create(cohort=cohort, student=bob)
     return cohort
+
+
+QUIZ_YAML = """\
+title: Test quiz
+description: Four questions from a bank of six.
+settings:
+  questions_per_attempt: 4
+  pass_percent: 75
+  attempts_allowed: 0
+  cooldown_minutes: 0
+  time_limit_minutes: null
+  shuffle_questions: true
+  shuffle_options: true
+  show_review: immediately
+topics:
+  - {id: alpha, title: Alpha, min: 2}
+  - {id: beta, title: Beta, min: 1}
+questions:
+  - id: q-single
+    topic: alpha
+    difficulty: easy
+    kind: single
+    lesson_link: 01-lesson-1.md#first-topic
+    text: Which one is right?
+    options:
+      - {text: Right answer, correct: true}
+      - {text: Wrong one}
+      - {text: Wrong two}
+    explanation: EXPLAIN-SINGLE because it is.
+  - id: q-multi
+    topic: alpha
+    difficulty: medium
+    kind: multiple
+    lesson_link: 01-lesson-1.md#first-topic
+    text: Pick both right ones.
+    options:
+      - {text: Right A, correct: true}
+      - {text: Right B, correct: true}
+      - {text: Wrong C}
+    explanation: EXPLAIN-MULTI.
+  - id: q-short
+    topic: beta
+    difficulty: hard
+    kind: short
+    lesson_link: 02-lesson-2.md#first-topic
+    text: Which command shows events?
+    accept: [kubectl describe pod web]
+    accept_regex: '^kubectl get events\\b'
+    explanation: EXPLAIN-SHORT.
+  - id: q-alpha-3
+    topic: alpha
+    difficulty: easy
+    kind: single
+    lesson_link: 01-lesson-1.md#first-topic
+    text: Alpha three?
+    options: [{text: "Yes", correct: true}, {text: "No"}]
+    explanation: EXPLAIN-A3.
+  - id: q-beta-2
+    topic: beta
+    difficulty: easy
+    kind: single
+    lesson_link: 02-lesson-2.md#summary
+    text: Beta two?
+    options: [{text: "Yes", correct: true}, {text: "No"}]
+    explanation: EXPLAIN-B2.
+  - id: q-beta-3
+    topic: beta
+    difficulty: easy
+    kind: short
+    lesson_link: 03-lesson-3.md#first-topic
+    text: Type ok.
+    accept: [ok]
+    explanation: EXPLAIN-B3.
+"""
+
+
+@pytest.fixture
+def quiz_course(tmp_path, db):
+    course_import(path=write_course(tmp_path, quiz=True))
+    from courses.models import Course
+    return Course.objects.get(slug="test-course")
+
+
+@pytest.fixture
+def quiz(quiz_course):
+    return quiz_course.quiz

@@ -49,6 +49,7 @@ def test_cohort_an_instructor_creates_is_theirs(client, ivy, course):
     response = client.post(reverse("admin:courses_cohort_add"), {
         "name": "Summer", "course": course.pk, "starts_on": "2026-06-01", "ends_on": "",
         "enrollments-TOTAL_FORMS": "0", "enrollments-INITIAL_FORMS": "0",
+        "quiz_overrides-TOTAL_FORMS": "0", "quiz_overrides-INITIAL_FORMS": "0",
     })
     assert response.status_code == 302, response.content.decode()[:2000]
     assert list(Cohort.objects.get(name="Summer").instructors.all()) == [ivy]

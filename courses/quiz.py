@@ -1,0 +1,263 @@
+"""Quiz workflows: who may start an attempt, drawing questions, autosaving answers, submitting.
+
+Rules enforced here, on the server: attempts allowed and cooldown (with per-cohort overrides),
+one open attempt per student, answers only to the attempt's own questions and only before the
+deadline, and a submit that happens once however many times it is asked for.
+"""
+
+import datetime
+import random
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from courses.models import Answer, Attempt, Enrollment, Question, Quiz, QuizOverride
+from courses.quiz_files import normalise
+
+# Answers arriving this long after the deadline are still accepted: network latency, not cheating.
+DEADLINE_GRACE = datetime.timedelta(seconds=5)
+
+
+class QuizError(Exception):
+    """A request the rules refuse; the message is shown to the student."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    attempts_allowed: int  # 0 = unlimited
+    time_limit_minutes: int | None
+    cooldown_minutes: int
+
+
+def rules_for(quiz: Quiz, user) -> Rules:
+    """The quiz's settings, overridden by the student's cohorts (the most generous wins)."""
+    rules = Rules(quiz.attempts_allowed, quiz.time_limit_minutes, quiz.cooldown_minutes)
+    cohort_ids = Enrollment.objects.filter(student=user, cohort__course_id=quiz.course_id).exclude(
+        status=Enrollment.Status.WITHDRAWN).values("cohort_id")
+    for override in QuizOverride.objects.filter(quiz=quiz, cohort_id__in=cohort_ids):
+        attempts, limit = rules.attempts_allowed, rules.time_limit_minutes
+        if override.attempts_allowed is not None:
+            attempts = 0 if 0 in (attempts, override.attempts_allowed) else max(
+                attempts, override.attempts_allowed)
+        if override.time_limit_minutes is not None:
+            limit = override.time_limit_minutes if limit is None else max(limit, override.time_limit_minutes)
+        rules = Rules(attempts, limit, rules.cooldown_minutes)
+    return rules
+
+
+def why_cannot_start(quiz: Quiz, user, rules: Rules, attempts: list[Attempt],
+                     now: datetime.datetime) -> str | None:
+    counted = [a for a in attempts if not a.voided]
+    if rules.attempts_allowed and len(counted) >= rules.attempts_allowed:
+        return f"You have used all {rules.attempts_allowed} attempts."
+    last = max((a.submitted_at for a in counted if a.submitted_at), default=None)
+    if last and rules.cooldown_minutes:
+        ready = last + datetime.timedelta(minutes=rules.cooldown_minutes)
+        if now < ready:
+            opens = timezone.localtime(ready)
+            return f"Your next attempt opens at {opens:%H:%M} (cooldown between attempts)."
+    return None
+
+
+def draw(quiz: Quiz, questions: list[Question], seed: int) -> tuple[list[str], dict[str, list[str]]]:
+    """Pick the attempt's questions (every topic's minimum first) and each question's option
+    order, reproducibly from `seed`."""
+    rng = random.Random(seed)  # noqa: S311 - a shuffle, not a secret
+    chosen: list[Question] = []
+    for topic in quiz.topics:
+        pool = [q for q in questions if q.topic == topic["id"]]
+        chosen += rng.sample(pool, min(topic.get("min", 0), len(pool)))
+    rest = [q for q in questions if q not in chosen]
+    chosen += rng.sample(rest, min(quiz.questions_per_attempt - len(chosen), len(rest)))
+    if quiz.shuffle_questions:
+        rng.shuffle(chosen)
+    else:
+        chosen.sort(key=lambda q: q.position)
+    orders = {}
+    for q in chosen:
+        ids = [o["id"] for o in q.options]
+        if quiz.shuffle_options:
+            rng.shuffle(ids)
+        orders[q.key] = ids
+    return [q.key for q in chosen], orders
+
+
+def attempt_start(*, quiz: Quiz, user, now: datetime.datetime | None = None) -> Attempt:
+    """Return the student's open attempt, or start a new one if the rules allow."""
+    now = now or timezone.now()
+    open_attempt = Attempt.objects.filter(quiz=quiz, user=user, status=Attempt.Status.OPEN).first()
+    if open_attempt:
+        return open_attempt
+    rules = rules_for(quiz, user)
+    reason = why_cannot_start(quiz, user, rules, list(Attempt.objects.filter(quiz=quiz, user=user)), now)
+    if reason:
+        raise QuizError(reason)
+    seed = secrets.randbits(48)
+    keys, orders = draw(quiz, list(quiz.questions.filter(active=True)), seed)
+    number = (Attempt.objects.filter(quiz=quiz, user=user).aggregate(n=Max("number"))["n"] or 0) + 1
+    limit = rules.time_limit_minutes
+    deadline = now + datetime.timedelta(minutes=limit) if limit else None
+    try:
+        with transaction.atomic():
+            return Attempt.objects.create(
+                quiz=quiz, user=user, number=number, seed=seed, question_keys=keys,
+                option_orders=orders, started_at=now, deadline=deadline, max_score=len(keys),
+                pass_score=-(-len(keys) * quiz.pass_percent // 100))
+    except IntegrityError:
+        # Two tabs pressed "Start" together: the other one won; use its attempt.
+        return Attempt.objects.get(quiz=quiz, user=user, status=Attempt.Status.OPEN)
+
+
+def parse_response(question: Question, values: list[str]) -> list[str] | dict | None:
+    """A response from form values, or None when empty. Raises QuizError when malformed."""
+    if question.kind == Question.Kind.SHORT:
+        text = (values[0] if values else "").strip()
+        if len(text) > 500:
+            raise QuizError("That answer is too long (500 characters at most).")
+        return {"text": text} if text else None
+    valid = {o["id"] for o in question.options}
+    chosen = [v for v in dict.fromkeys(values) if v]
+    if any(v not in valid for v in chosen):
+        raise QuizError("That option does not belong to this question.")
+    if question.kind == Question.Kind.SINGLE and len(chosen) > 1:
+        raise QuizError("Choose one option.")
+    return chosen or None
+
+
+def _check_open(attempt: Attempt, now: datetime.datetime) -> None:
+    if attempt.status != Attempt.Status.OPEN:
+        raise QuizError("This attempt has been submitted.")
+    if attempt.deadline and now > attempt.deadline + DEADLINE_GRACE:
+        raise QuizError("Time is up: answers after the deadline are not counted.")
+
+
+def attempt_save_answer(*, attempt: Attempt, question: Question, values: list[str],
+                        now: datetime.datetime | None = None) -> None:
+    """Autosave one answer (an empty answer clears it)."""
+    now = now or timezone.now()
+    _check_open(attempt, now)
+    if question.key not in attempt.question_keys:
+        raise QuizError("That question is not part of this attempt.")
+    response = parse_response(question, values)
+    if response is None:
+        Answer.objects.filter(attempt=attempt, question=question).delete()
+        return
+    Answer.objects.update_or_create(attempt=attempt, question=question,
+                                    defaults={"response": response, "saved_at": now})
+
+
+def is_correct(question: Question, response) -> bool:
+    if question.kind == Question.Kind.SHORT:
+        answer = normalise(response.get("text", ""))
+        if answer in {normalise(a) for a in question.accept}:
+            return True
+        return bool(question.accept_regex and re.search(question.accept_regex, answer))
+    return set(response) == {o["id"] for o in question.options if o["correct"]}
+
+
+@transaction.atomic
+def attempt_submit(*, attempt: Attempt, answers: dict[str, list[str]] | None = None,
+                   now: datetime.datetime | None = None, auto: bool = False) -> Attempt:
+    """Submit and score an attempt, once: a second submit (double click, a second tab, the
+    timer and the student together) finds it submitted and changes nothing.
+
+    `answers` (question key -> form values) are the page's final values; they are saved first
+    unless the deadline has passed, in which case only answers saved in time count.
+    """
+    now = now or timezone.now()
+    in_time = attempt.deadline is None or now <= attempt.deadline + DEADLINE_GRACE
+    submitted_at, auto = (now, auto) if in_time else (attempt.deadline, True)
+    claimed = Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.OPEN).update(
+        status=Attempt.Status.SUBMITTED, submitted_at=submitted_at, auto_submitted=auto)
+    if not claimed:
+        attempt.refresh_from_db()
+        return attempt
+    questions = {q.key: q for q in Question.objects.filter(quiz_id=attempt.quiz_id,
+                                                            key__in=attempt.question_keys)}
+    saved = {a.question_id: a for a in Answer.objects.filter(attempt=attempt)}
+    if answers and in_time:
+        _merge_final_answers(attempt, questions, answers, saved, now)
+    by_id = {q.pk: q for q in questions.values()}
+    for answer in saved.values():
+        answer.is_correct = is_correct(by_id[answer.question_id], answer.response)
+    Answer.objects.bulk_update(saved.values(), ["is_correct"])
+    score = sum(a.is_correct for a in saved.values())
+    passed = score >= attempt.pass_score
+    Attempt.objects.filter(pk=attempt.pk).update(score=score, passed=passed)
+    attempt.status, attempt.submitted_at = Attempt.Status.SUBMITTED, submitted_at
+    attempt.auto_submitted, attempt.score, attempt.passed = auto, score, passed
+    return attempt
+
+
+def _merge_final_answers(attempt, questions, answers, saved, now) -> None:
+    new, changed, removed = [], [], []
+    for key, values in answers.items():
+        question = questions.get(key)
+        if question is None:
+            raise QuizError("That question is not part of this attempt.")
+        response = parse_response(question, values)
+        current = saved.get(question.pk)
+        if response is None:
+            if current:
+                removed.append(saved.pop(question.pk).pk)
+        elif current is None:
+            saved[question.pk] = Answer(attempt=attempt, question=question, response=response, saved_at=now)
+            new.append(saved[question.pk])
+        elif current.response != response:
+            current.response, current.saved_at = response, now
+            changed.append(current)
+    Answer.objects.filter(pk__in=removed).delete()
+    Answer.objects.bulk_create(new)
+    Answer.objects.bulk_update(changed, ["response", "saved_at"])
+
+
+def attempt_close_if_expired(attempt: Attempt, now: datetime.datetime | None = None) -> Attempt:
+    now = now or timezone.now()
+    if attempt.status == Attempt.Status.OPEN and attempt.deadline and now > attempt.deadline + DEADLINE_GRACE:
+        return attempt_submit(attempt=attempt, now=now, auto=True)
+    return attempt
+
+
+def close_expired_attempts(now: datetime.datetime | None = None) -> int:
+    """Submit every open attempt past its deadline with what was saved (the beat task)."""
+    now = now or timezone.now()
+    overdue = Attempt.objects.filter(status=Attempt.Status.OPEN,
+                                     deadline__lt=now - DEADLINE_GRACE).select_related("quiz")
+    return sum(1 for attempt in overdue if attempt_submit(attempt=attempt, now=now, auto=True))
+
+
+def attempt_extend(*, attempt: Attempt, minutes: int) -> None:
+    """An instructor gives an open attempt more time."""
+    if attempt.status == Attempt.Status.OPEN and attempt.deadline:
+        Attempt.objects.filter(pk=attempt.pk).update(
+            deadline=attempt.deadline + datetime.timedelta(minutes=minutes))
+
+
+# --- what the rest of the course sees -----------------------------------------------------
+
+def quiz_passed(user, course) -> bool:
+    return Attempt.objects.filter(quiz__course=course, user=user, passed=True, voided=False).exists()
+
+
+def quiz_dashboard_status(user, course) -> dict:
+    """The dashboard's quiz line, in one query."""
+    from django.urls import reverse
+
+    rows = list(Attempt.objects.filter(quiz__course=course, user=user, voided=False)
+                .values_list("status", "score", "max_score", "passed"))
+    url = reverse("quiz", args=[course.slug])
+    if not rows and not Quiz.objects.filter(course=course).exists():
+        return {"text": "No quiz in this course", "url": None, "state": "todo"}
+    scored = [r for r in rows if r[1] is not None]
+    best = max(scored, key=lambda r: r[1], default=None)
+    if any(r[0] == Attempt.Status.OPEN for r in rows):
+        return {"text": "Attempt in progress — continue", "url": url, "state": "todo"}
+    if best is None:
+        return {"text": "Not started", "url": url, "state": "todo"}
+    passed = any(r[3] for r in rows)
+    text = f"Best {best[1]}/{best[2]} — {'passed' if passed else 'not passed yet'}"
+    return {"text": text, "url": url, "state": "done" if passed else "failed"}

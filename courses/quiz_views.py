@@ -1,0 +1,124 @@
+"""Quiz pages: overview and history, taking an attempt (autosaved through htmx), the result.
+
+Correct answers and explanations reach the page only in the review of a submitted attempt,
+and only when the quiz's review setting allows it.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from courses import quiz as quiz_service
+from courses.models import Attempt, Question, Quiz
+
+
+def _get_quiz(course_slug: str) -> Quiz:
+    return get_object_or_404(Quiz.objects.select_related("course"), course__slug=course_slug)
+
+
+def _get_own_attempt(request: HttpRequest, course_slug: str, attempt_id: int) -> Attempt:
+    """The one lookup for attempts: a student reaches only their own (others are 404)."""
+    return get_object_or_404(Attempt.objects.select_related("quiz__course"), pk=attempt_id,
+                             user=request.user, quiz__course__slug=course_slug)
+
+
+@login_required
+def quiz_home(request: HttpRequest, course_slug: str) -> HttpResponse:
+    quiz = _get_quiz(course_slug)
+    attempts = list(Attempt.objects.filter(quiz=quiz, user=request.user))
+    now = timezone.now()
+    for attempt in attempts:
+        quiz_service.attempt_close_if_expired(attempt, now)
+    rules = quiz_service.rules_for(quiz, request.user)
+    open_attempt = next((a for a in attempts if a.status == Attempt.Status.OPEN), None)
+    return render(request, "courses/quiz/home.html", {
+        "quiz": quiz, "course": quiz.course, "attempts": attempts, "rules": rules,
+        "open_attempt": open_attempt,
+        "cannot_start": None if open_attempt else quiz_service.why_cannot_start(
+            quiz, request.user, rules, attempts, now),
+        "best": max((a.score for a in attempts if a.score is not None and not a.voided), default=None),
+    })
+
+
+@require_POST
+@login_required
+def quiz_start(request: HttpRequest, course_slug: str) -> HttpResponse:
+    quiz = _get_quiz(course_slug)
+    try:
+        attempt = quiz_service.attempt_start(quiz=quiz, user=request.user)
+    except quiz_service.QuizError as exc:
+        messages.error(request, str(exc))
+        return redirect("quiz", course_slug)
+    return redirect("quiz-attempt", course_slug, attempt.pk)
+
+
+@login_required
+def attempt_detail(request: HttpRequest, course_slug: str, attempt_id: int) -> HttpResponse:
+    attempt = quiz_service.attempt_close_if_expired(_get_own_attempt(request, course_slug, attempt_id))
+    quiz = attempt.quiz
+    questions = {q.key: q for q in Question.objects.filter(quiz=quiz, key__in=attempt.question_keys)}
+    answers = {a.question_id: a for a in attempt.answers.all()}
+    items = []
+    for number, key in enumerate(attempt.question_keys, start=1):
+        question = questions[key]
+        by_id = {o["id"]: o for o in question.options}
+        answer = answers.get(question.pk)
+        response = answer.response if answer else None
+        items.append({
+            "number": number, "question": question, "answer": answer,
+            "options": [by_id[i] for i in attempt.option_orders.get(key, []) if i in by_id],
+            "chosen": set(response) if isinstance(response, list) else set(),
+            "text": response.get("text", "") if isinstance(response, dict) else "",
+        })
+    if attempt.status == Attempt.Status.OPEN:
+        return render(request, "courses/quiz/attempt.html", {
+            "quiz": quiz, "course": quiz.course, "attempt": attempt, "items": items,
+            "answered": len(answers)})
+    show_review = quiz.show_review == Quiz.Review.IMMEDIATELY or (
+        quiz.show_review == Quiz.Review.AFTER_PASSING and attempt.passed)
+    return render(request, "courses/quiz/result.html", {
+        "quiz": quiz, "course": quiz.course, "attempt": attempt,
+        "items": items if show_review else [], "show_review": show_review})
+
+
+def _form_values(request: HttpRequest, key: str) -> list[str]:
+    return request.POST.getlist(f"q-{key}")
+
+
+@require_POST
+@login_required
+def attempt_save(request: HttpRequest, course_slug: str, attempt_id: int) -> HttpResponse:
+    """Autosave one question (htmx). Answers the small status shown beside the question."""
+    attempt = _get_own_attempt(request, course_slug, attempt_id)
+    key = request.POST.get("question", "")
+    question = Question.objects.filter(quiz_id=attempt.quiz_id, key=key).first()
+    if question is None or key not in attempt.question_keys:
+        return HttpResponseBadRequest("That question is not part of this attempt.")
+    try:
+        quiz_service.attempt_save_answer(attempt=attempt, question=question,
+                                         values=_form_values(request, key))
+    except quiz_service.QuizError as exc:
+        return render(request, "courses/quiz/_save_status.html",
+                      {"key": key, "error": str(exc)}, status=409)
+    return render(request, "courses/quiz/_save_status.html", {"key": key, "saved_at": timezone.now()})
+
+
+@require_POST
+@login_required
+def attempt_submit(request: HttpRequest, course_slug: str, attempt_id: int) -> HttpResponse:
+    attempt = _get_own_attempt(request, course_slug, attempt_id)
+    # Unticked radio groups send nothing: only questions with a value in the form update.
+    answers = {key: _form_values(request, key) for key in attempt.question_keys
+               if f"q-{key}" in request.POST}
+    unknown = [k[2:] for k in request.POST if k.startswith("q-") and k[2:] not in attempt.question_keys]
+    if unknown:
+        return HttpResponseBadRequest("Answers to questions that are not part of this attempt.")
+    try:
+        quiz_service.attempt_submit(attempt=attempt, answers=answers,
+                                    auto=request.POST.get("auto") == "1")
+    except quiz_service.QuizError as exc:
+        raise Http404(str(exc)) from exc
+    return redirect("quiz-attempt", course_slug, attempt.pk)
