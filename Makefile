@@ -36,7 +36,8 @@ demo: content
 ## run: set up everything, start a Celery worker and the web server (Ctrl-C stops both).
 run: demo
 	@echo "Starting Celery worker (log: var/worker.log) and the web server…"
-	@DEBUG=$${DEBUG:-1} $(BIN)/celery -A lms worker --loglevel=INFO --concurrency=2 > var/worker.log 2>&1 & \
+	@DEBUG=$${DEBUG:-1} $(BIN)/celery -A lms worker --beat --schedule var/celerybeat-schedule \
+	  --loglevel=INFO --concurrency=2 > var/worker.log 2>&1 & \
 	  worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	  echo ""; echo "  Podium is running at http://$(HOST):$(PORT)/"; echo ""; \
 	  DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)

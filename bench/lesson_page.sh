@@ -18,15 +18,7 @@ export REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/15}
 export SECRET_KEY=bench-only-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export DEBUG=0 SECURE_SSL=0 STATICFILES_MANIFEST=0 ALLOWED_HOSTS=127.0.0.1 LOG_LEVEL=WARNING
 
-$PY - <<'PY'
-import os, psycopg
-from urllib.parse import urlparse
-url = urlparse(os.environ["DATABASE_URL"])
-with psycopg.connect(f"host={url.hostname} port={url.port or 5432} user={url.username} dbname=postgres",
-                     autocommit=True) as conn:
-    if not conn.execute("select 1 from pg_database where datname=%s", [url.path[1:]]).fetchone():
-        conn.execute(f'create database "{url.path[1:]}"')
-PY
+$PY bench/create_db.py
 $PY manage.py migrate --no-input -v0
 $PY manage.py load_course courses/content/kubernetes-fundamentals
 COOKIE=$($PY bench/make_session.py)
