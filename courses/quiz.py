@@ -146,8 +146,25 @@ def attempt_save_answer(*, attempt: Attempt, question: Question, values: list[st
     if response is None:
         Answer.objects.filter(attempt=attempt, question=question).delete()
         return
-    Answer.objects.update_or_create(attempt=attempt, question=question,
-                                    defaults={"response": response, "saved_at": now})
+    # One statement whatever the history: autosave is the busiest write in Podium.
+    Answer.objects.bulk_create(
+        [Answer(attempt=attempt, question=question, response=response, saved_at=now)],
+        update_conflicts=True, unique_fields=["attempt", "question"],
+        update_fields=["response", "saved_at"])
+
+
+def attempt_questions(quiz: Quiz) -> dict[str, Question]:
+    """The quiz's questions by key, kept per process and per content version (they change
+    only when load_course runs)."""
+    from django.core.cache import caches
+
+    cache = caches["content"]
+    key = f"quiz-questions:{quiz.pk}:{quiz.content_hash}"
+    questions = cache.get(key)
+    if questions is None:
+        questions = {q.key: q for q in quiz.questions.all()}
+        cache.set(key, questions, timeout=24 * 3600)
+    return questions
 
 
 def is_correct(question: Question, response) -> bool:

@@ -84,7 +84,8 @@ def test_the_course_has_ten_lessons_numbered_in_order():
 @pytest.mark.django_db
 def test_course_loads_without_errors_or_warnings():
     report = course_import(path=COURSE_DIR)
-    assert len(report.created) == 11  # the course and its ten lessons
+    assert "course kubernetes-fundamentals" in report.created
+    assert sum(item.startswith("lesson ") for item in report.created) == 10
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
@@ -146,3 +147,23 @@ def _containers(doc: dict) -> list[dict]:
     pod = spec.get("template", {}).get("spec") or spec.get("jobTemplate", {}).get("spec", {}).get(
         "template", {}).get("spec") or (spec if doc.get("kind") == "Pod" else {})
     return (pod.get("containers") or []) + (pod.get("initContainers") or [])
+
+
+@pytest.mark.django_db
+def test_the_module_quiz_bank_draws_25_questions_covering_every_topic():
+    from courses import quiz as quiz_service
+    from courses.models import Course
+
+    course_import(path=COURSE_DIR)
+    quiz = Course.objects.get(slug="kubernetes-fundamentals").quiz
+    questions = list(quiz.questions.filter(active=True))
+    assert len(questions) >= 40
+    assert quiz.questions_per_attempt == 25 and quiz.pass_score == 18
+    kinds = [q.kind for q in questions]
+    assert kinds.count("short") >= 5 and kinds.count("multiple") >= 1
+    topic_of = {q.key: q.topic for q in questions}
+    for seed in range(100):
+        keys, _ = quiz_service.draw(quiz, questions, seed)
+        assert len(set(keys)) == 25
+        for topic in quiz.topics:
+            assert sum(topic_of[k] == topic["id"] for k in keys) >= max(1, topic["min"])

@@ -45,7 +45,8 @@ def test_quiz_loads_with_its_questions(quiz):
      "question 'q-short': no heading #nowhere in 02-lesson-2.md"),
     (("accept_regex: '^kubectl get events\\b'", "accept_regex: '(unclosed'"),
      "question 'q-short': does not compile"),
-    (("topic: beta\n    difficulty: easy\n    kind: short", "topic: gamma\n    difficulty: easy\n    kind: short"),
+    (("topic: beta\n    difficulty: easy\n    kind: short",
+      "topic: gamma\n    difficulty: easy\n    kind: short"),
      "question 'q-beta-3': unknown topic 'gamma'"),
 ])
 def test_loader_names_the_question_and_problem(tmp_path, change, message):
@@ -289,7 +290,8 @@ def test_item_analysis_and_results_for_instructors(client, quiz_course, quiz, al
     analysis = client.get(reverse("admin:courses_quiz_analysis", args=[quiz.pk]))
     assert analysis.status_code == 200
     assert "Facility" in analysis.content.decode()
-    csv = client.get(reverse("admin:courses_quiz_results", args=[quiz.pk]) + f"?cohort={cohort.pk}&format=csv")
+    results = reverse("admin:courses_quiz_results", args=[quiz.pk])
+    csv = client.get(f"{results}?cohort={cohort.pk}&format=csv")
     rows = csv.content.decode().splitlines()
     assert rows[0] == "email,name,attempts,best_score,max_score,passed"
     assert rows[1] == "alice@example.com,Alice,1,0,4,no"
