@@ -35,4 +35,5 @@ def update_if_changed(obj, values: dict, label: str, report: ImportReport) -> No
     for name in changed:
         setattr(obj, name, values[name])
     obj.save(update_fields=changed)
-    report.updated.append(f"{label} ({', '.join(n for n in changed if n != 'content_hash')})")
+    shown = [n for n in changed if n != "content_hash"] or ["content hash"]
+    report.updated.append(f"{label} ({', '.join(shown)})")

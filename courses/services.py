@@ -312,7 +312,7 @@ def ensure_instructor_group():
     from django.contrib.auth.models import Group, Permission
 
     group, _ = Group.objects.get_or_create(name=INSTRUCTOR_GROUP)
-    perms = Permission.objects.filter(content_type__app_label="courses",
-                                      codename__in=INSTRUCTOR_PERMISSIONS)
-    group.permissions.set(perms)
+    # add, not set: other apps (grading) grant the group their own permissions too.
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="courses",
+                                                     codename__in=INSTRUCTOR_PERMISSIONS))
     return group

@@ -1,0 +1,162 @@
+"""Admin for instructors and admins.
+
+Labs are read-only (they come from files). Instructors see only the submissions of students
+in cohorts they teach, can regrade them (an action) and grade the manual rubric items inline.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from grading import selectors, services
+from grading.models import CheckResult, Lab, LabCheck, ManualGrade, ManualItem, Submission, SubmissionFile
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class LabCheckInline(ReadOnlyInline):
+    model = LabCheck
+    fields = ["check_id", "title", "function", "params", "points", "lesson_link"]
+
+
+class ManualItemInline(ReadOnlyInline):
+    model = ManualItem
+    fields = ["item_id", "title", "points", "description"]
+
+
+@admin.register(Lab)
+class LabAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "kind", "course", "lesson", "attempts_allowed", "pass_percent"]
+    list_filter = ["course", "kind"]
+    search_fields = ["title", "slug"]
+    exclude = ["instructions_html"]
+    inlines = [LabCheckInline, ManualItemInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SubmissionFileInline(ReadOnlyInline):
+    model = SubmissionFile
+    fields = ["name", "size", "sha256"]
+
+
+class CheckResultInline(ReadOnlyInline):
+    model = CheckResult
+    fields = ["check_id", "passed", "points", "max_points", "message", "expected", "observed"]
+
+
+class ManualGradeForm(forms.ModelForm):
+    class Meta:
+        model = ManualGrade
+        fields = ["item", "points", "comment"]
+
+    def clean(self):
+        data = super().clean()
+        item, points = data.get("item"), data.get("points")
+        if item is not None and points is not None and not 0 <= points <= item.points:
+            self.add_error("points", f"Give between 0 and {item.points:g} points for “{item.title}”.")
+        return data
+
+
+class ManualGradeInline(admin.TabularInline):
+    model = ManualGrade
+    form = ManualGradeForm
+    fields = ["item", "points", "comment", "graded_by", "graded_at"]
+    readonly_fields = ["graded_by", "graded_at"]
+    extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._submission = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def get_extra(self, request, obj=None, **kwargs):
+        if obj is None:
+            return 0
+        return max(obj.lab.manual_items.count() - obj.manual_grades.count(), 0)
+
+    def get_max_num(self, request, obj=None, **kwargs):
+        return obj.lab.manual_items.count() if obj else 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "item":
+            submission = getattr(self, "_submission", None)
+            kwargs["queryset"] = (ManualItem.objects.filter(lab_id=submission.lab_id) if submission
+                                  else ManualItem.objects.none())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = ["id", "lab", "student", "status", "score_display", "created_at", "finished_at"]
+    list_filter = ["status", "lab__course", "lab"]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "lab__slug"]
+    list_select_related = ["lab", "user"]
+    date_hierarchy = "created_at"
+    actions = ["regrade"]
+    fields = ["lab", "user", "status", "stage", "score", "max_score", "passed", "error_list", "notes",
+              "failure", "created_at", "queued_at", "started_at", "finished_at", "stages", "runs",
+              "requeues", "graded_count"]
+    readonly_fields = fields
+    inlines = [ManualGradeInline, CheckResultInline, SubmissionFileInline]
+
+    def get_queryset(self, request):
+        return selectors.visible_to_instructor(request.user, super().get_queryset(request))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.display(description="Student", ordering="user__email")
+    def student(self, obj):
+        return obj.user.get_full_name() or obj.user.email
+
+    @admin.display(description="Score")
+    def score_display(self, obj):
+        if obj.score is None:
+            return "—"
+        return f"{obj.score:g} / {obj.max_score:g}"
+
+    @admin.display(description="Errors")
+    def error_list(self, obj):
+        if not obj.errors:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html("".join(
+            format_html("<li><code>{}{}</code> {}</li>", e.get("file"),
+                        f":{e['line']}" if e.get("line") else "", e.get("message"))
+            for e in obj.errors)))
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is ManualGrade:
+            for grade in formset.save(commit=False):
+                grade.graded_by = request.user
+                grade.save()
+            for grade in formset.deleted_objects:
+                grade.delete()
+            return
+        super().save_formset(request, form, formset, change)
+
+    @admin.action(description="Grade the selected submissions again", permissions=["change"])
+    def regrade(self, request, queryset):
+        done = sum(1 for submission in queryset if services.submission_regrade(submission=submission))
+        skipped = queryset.count() - done
+        messages.success(request, f"Queued {done} submission(s) for grading again.")
+        if skipped:
+            messages.warning(request, f"{skipped} submission(s) were still being graded; left alone.")

@@ -1,0 +1,133 @@
+"""The submitted Kubernetes objects, with the lookups checks share.
+
+Objects are plain dicts as parsed from YAML and already schema-valid, but any optional field
+may be missing, so every accessor here tolerates absent keys.
+"""
+
+from typing import Any
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
+
+
+def name_of(obj: dict) -> str:
+    meta = obj.get("metadata") or {}
+    return str(meta.get("name") or meta.get("generateName") or "<unnamed>")
+
+
+def ref(obj: dict) -> str:
+    """`Deployment/iris-classifier`: how messages name an object."""
+    return f"{obj.get('kind', '?')}/{name_of(obj)}"
+
+
+def labels_of(obj: dict) -> dict[str, str]:
+    return dict((obj.get("metadata") or {}).get("labels") or {})
+
+
+def selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+    """A LabelSelector (matchLabels + matchExpressions) against a label set. An empty or
+    missing selector matches nothing here: a Service or workload with none selects no pods
+    we could grade."""
+    if not selector:
+        return False
+    match_labels = selector.get("matchLabels") or {}
+    expressions = selector.get("matchExpressions") or []
+    if not match_labels and not expressions:
+        return False
+    if any(labels.get(k) != str(v) for k, v in match_labels.items()):
+        return False
+    for expr in expressions:
+        key, op, values = expr.get("key"), expr.get("operator"), [str(v) for v in expr.get("values") or []]
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def service_selects(service: dict, labels: dict[str, str]) -> bool:
+    """A Service's selector is a plain map; it matches when every pair is in `labels`."""
+    selector = (service.get("spec") or {}).get("selector") or {}
+    return bool(selector) and all(labels.get(k) == str(v) for k, v in selector.items())
+
+
+class Objects:
+    """The submitted Kubernetes objects (dicts as parsed from YAML, already schema-valid)."""
+
+    def __init__(self, items: list[dict]):
+        self.items = [item for item in items if isinstance(item, dict)]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def of_kind(self, *kinds: str) -> list[dict]:
+        return [item for item in self.items if item.get("kind") in kinds]
+
+    def get(self, kind: str, name: str) -> dict | None:
+        for item in self.items:
+            if item.get("kind") == kind and name_of(item) == name:
+                return item
+        return None
+
+    def workloads(self) -> list[dict]:
+        return self.of_kind(*WORKLOAD_KINDS)
+
+    def pod_template(self, workload: dict) -> dict:
+        """The pod spec's owner, `{"metadata": ..., "spec": ...}`, for any workload kind."""
+        spec = workload.get("spec") or {}
+        kind = workload.get("kind")
+        if kind == "Pod":
+            template = {"metadata": workload.get("metadata") or {}, "spec": spec}
+        elif kind == "CronJob":
+            template = ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
+        else:
+            template = spec.get("template") or {}
+        return {"metadata": template.get("metadata") or {}, "spec": template.get("spec") or {}}
+
+    def pod_labels(self, workload: dict) -> dict[str, str]:
+        return labels_of(self.pod_template(workload))
+
+    def services_selecting(self, workload: dict) -> list[dict]:
+        labels = self.pod_labels(workload)
+        return [svc for svc in self.of_kind("Service") if service_selects(svc, labels)]
+
+    def workloads_selected_by(self, service: dict) -> list[dict]:
+        return [w for w in self.workloads() if service_selects(service, self.pod_labels(w))]
+
+    def ingress_backends(self, ingress: dict) -> list[tuple[str | None, dict]]:
+        """(rule host, backend) for every backend of an Ingress, the default backend included."""
+        spec = ingress.get("spec") or {}
+        found: list[tuple[str | None, dict]] = []
+        if spec.get("defaultBackend"):
+            found.append((None, spec["defaultBackend"]))
+        for rule in spec.get("rules") or []:
+            for path in ((rule.get("http") or {}).get("paths")) or []:
+                if path.get("backend"):
+                    found.append((rule.get("host"), path["backend"]))
+        return found
+
+    def serving_deployment(self) -> tuple[dict | None, str]:
+        """The Deployment the Ingress routes to through its Service, else the only (or first)
+        Deployment, with a sentence saying which and why."""
+        deployments = self.of_kind("Deployment")
+        for ingress in self.of_kind("Ingress"):
+            for _host, backend in self.ingress_backends(ingress):
+                service_name = (backend.get("service") or {}).get("name")
+                service = self.get("Service", service_name) if service_name else None
+                if service is None:
+                    continue
+                for deployment in deployments:
+                    if service_selects(service, self.pod_labels(deployment)):
+                        return deployment, (
+                            f"Judging {ref(deployment)}: {ref(ingress)} routes to it through "
+                            f"{ref(service)}.")
+        if len(deployments) == 1:
+            return deployments[0], f"Judging {ref(deployments[0])}, the only Deployment submitted."
+        if deployments:
+            return deployments[0], (
+                f"Judging {ref(deployments[0])}, the first of {len(deployments)} Deployments "
+                "(no Ingress routes to any of them through a Service).")
+        return None, "The submission has no Deployment."

@@ -1,0 +1,168 @@
+"""The grading pipeline up to the cluster: parse → validate → policy → static checks.
+
+Pure: no Django, no network. Input is a LabSpec and the raw files; output a GradeReport that
+the task stores, the `grade` command prints and the pages show. Part 2 (live grading in a
+sandbox namespace) adds stages after `checks`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from grading import labs
+from grading.labs import LabSpec
+from grading.parsing import Limits, ParseResult, Problem, parse_submission
+from grading.policy import SandboxPolicy, check_policy
+from grading.validation import KUBERNETES_VERSION, validate_objects
+
+logger = logging.getLogger(__name__)
+
+STAGES = ("parse", "validate", "policy", "checks")
+
+
+class GraderError(Exception):
+    """A bug or misconfiguration in the grader (not in the submission): the submission ends as
+    "not graded" and does not use up an attempt."""
+
+
+@dataclass
+class CheckResult:
+    id: str
+    title: str
+    passed: bool
+    points: float
+    max_points: float
+    message: str
+    expected: str = ""
+    observed: str = ""
+    hint: str = ""
+    lesson_url: str = ""
+
+
+@dataclass
+class GradeReport:
+    lab: str
+    score: float = 0.0
+    max_score: float = 0.0
+    passed: bool = False
+    checks: list[CheckResult] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    stages: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def invalid(self) -> bool:
+        """The input was refused before the checks ran (exit code 2, status "invalid")."""
+        return bool(self.errors)
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.score / self.max_score, 1) if self.max_score else 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "lab": self.lab, "score": self.score, "max_score": self.max_score, "passed": self.passed,
+            "checks": [asdict(c) for c in self.checks],
+            "errors": [e.as_dict() for e in self.errors],
+            "stages": self.stages, "notes": self.notes,
+        }
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
+
+
+class _Stages:
+    def __init__(self, report: GradeReport, on_stage: Callable[[str], None] | None):
+        self.report, self.on_stage = report, on_stage
+
+    def start(self, name: str) -> None:
+        if self.on_stage:
+            self.on_stage(name)
+        self.report.stages.append({"name": name, "started": _now(), "finished": None,
+                                   "_t": time.perf_counter()})
+
+    def finish(self) -> None:
+        stage = self.report.stages[-1]
+        stage["finished"] = _now()
+        stage["ms"] = round(1000 * (time.perf_counter() - stage.pop("_t")), 2)
+
+
+def grade_static(lab: LabSpec, files: list[tuple[str, bytes]], *, trusted: bool = False,
+                 limits: Limits | None = None, on_stage: Callable[[str], None] | None = None,
+                 registry: dict | None = None, namespace: str | None = None) -> GradeReport:
+    """Grade `files` against `lab` without a cluster.
+
+    Invalid input (unparseable, schema errors, policy violations, missing README) ends the
+    report with `errors` and no checks. `trusted` skips the sandbox policy (reference
+    solutions). Raises GraderError when a check itself fails (a grader bug).
+    """
+    report = GradeReport(lab=lab.slug, max_score=lab.max_points)
+    stages = _Stages(report, on_stage)
+
+    stages.start("parse")
+    parsed: ParseResult = parse_submission(files, limits or Limits())
+    report.errors += parsed.errors
+    if lab.require_readme and not parsed.readme and not parsed.errors:
+        report.errors.append(Problem("(submission)", None, None, None,
+                                     "this lab needs a README.md in the submission: explain how to "
+                                     "deploy and use your system"))
+    if parsed.ignored:
+        report.notes.append("Ignored (not YAML): " + ", ".join(parsed.ignored))
+    if not parsed.objects and not report.errors:
+        report.errors.append(Problem("(submission)", None, None, None,
+                                     "no Kubernetes objects found in the submission"))
+    stages.finish()
+    if report.errors:
+        return report
+
+    stages.start("validate")
+    report.errors += validate_objects(parsed.objects, KUBERNETES_VERSION)
+    stages.finish()
+    if report.errors:
+        return report
+
+    if not trusted:
+        stages.start("policy")
+        report.errors += check_policy(parsed.objects, SandboxPolicy(ingress_domain=lab.ingress_domain,
+                                                                    namespace=namespace))
+        stages.finish()
+        if report.errors:
+            return report
+
+    stages.start("checks")
+    report.checks = run_checks(lab, [obj.data for obj in parsed.objects], registry=registry)
+    stages.finish()
+    report.score = round(sum(c.points for c in report.checks), 2)
+    report.passed = report.max_score > 0 and 100 * report.score >= lab.pass_percent * report.max_score
+    return report
+
+
+def run_checks(lab: LabSpec, items: list[dict], *, registry: dict | None = None) -> list[CheckResult]:
+    """Run every check of the lab on the objects. Checks are pure functions (grading.checks)."""
+    from grading.checks.objects import Objects
+
+    if registry is None:
+        registry = labs.checks_registry()
+    objects = Objects(items)
+    results = []
+    for spec in lab.checks:
+        fn = registry.get(spec.check)
+        if fn is None:
+            raise GraderError(f"lab {lab.slug}: check {spec.id!r} names unknown function {spec.check!r}")
+        try:
+            outcome = fn(objects, points=spec.points, **spec.params)
+        except Exception as exc:
+            logger.exception("check %s (%s) of lab %s failed", spec.id, spec.check, lab.slug)
+            raise GraderError(f"check {spec.id!r} ({spec.check}) crashed: {exc!r}") from exc
+        points = min(max(float(outcome.points), 0.0), spec.points)
+        results.append(CheckResult(
+            id=spec.id, title=spec.title, passed=bool(outcome.passed), points=points,
+            max_points=spec.points, message=outcome.message, expected=outcome.expected,
+            observed=outcome.observed, hint=spec.hint,
+            lesson_url=spec.lesson_url))
+    return results

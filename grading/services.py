@@ -1,0 +1,354 @@
+"""Writes and workflows for grading: importing labs, submitting, claiming, grading, sweeping.
+
+The task layer calls `submission_run`; views call `submission_create`; admin calls
+`submission_regrade` and `manual_grade_save`. State changes on a Submission are conditional
+UPDATEs (`filter(status=…, claim=…).update(…) == 1`), so several workers, the sweeper and a
+regrade can race without a submission being graded twice or results being overwritten by a
+run that lost its claim.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.db import transaction
+from django.db.models import F, Q
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.markdown import render_markdown
+from courses.models import Course
+from courses.yaml_lines import ContentError, ContentErrors
+from grading import conf
+from grading.labs import CheckSpec, LabSpec, ManualSpec, lab_dirs, read_lab
+from grading.models import CheckResult, Lab, LabCheck, ManualGrade, ManualItem, Submission, SubmissionFile
+from grading.pipeline import GradeReport, grade_static
+
+logger = logging.getLogger(__name__)
+Status = Submission.Status
+
+
+# --- labs from content files ----------------------------------------------------------------
+
+def labs_import(*, course: Course, path: Path, report) -> None:
+    """The content importer (registered with courses.services): import `<course>/labs/*/lab.yaml`.
+
+    Runs inside load_course's transaction; raises ContentErrors (rolling everything back)
+    naming file, line and field for every bad lab.
+    """
+    lessons = {lesson.number: lesson for lesson in course.lessons.only("id", "number", "slug", "toc")}
+    resolve = _lesson_link_resolver(course, lessons)
+    specs, errors = [], []
+    for lab_dir in lab_dirs(path):
+        try:
+            spec = read_lab(lab_dir, lesson_numbers=set(lessons), resolve_link=resolve)
+        except ContentErrors as exc:
+            errors += exc.errors
+            continue
+        html, html_errors = _render_instructions(spec, resolve)
+        errors += html_errors
+        specs.append((spec, html))
+    existing = {lab.slug: lab for lab in Lab.objects.filter(course=course)}
+    wanted = {spec.slug for spec, _ in specs}
+    stale = [lab for slug, lab in existing.items() if slug not in wanted]
+    for lab in stale:
+        count = lab.submissions.count()
+        if count:
+            errors.append(ContentError(path / "labs" / lab.slug, None, None,
+                                       f"lab {lab.slug} is gone from the files but has {count} "
+                                       "submission(s); restore it (its history would be lost)"))
+    if errors:
+        raise ContentErrors(errors)
+    for lab in stale:
+        lab.delete()
+        report.removed.append(f"lab {lab.slug}")
+    for spec, html in specs:
+        _write_lab(course, spec, html, lessons, existing.get(spec.slug), report)
+
+
+def _lesson_link_resolver(course: Course, lessons: dict):
+    def resolve(link: str) -> tuple[str | None, str | None]:
+        name, _, anchor = link.partition("#")
+        number, slug = int(name[:2]), name[3:-3]
+        lesson = lessons.get(number)
+        if lesson is None or lesson.slug != slug:
+            return None, f"no lesson file {name}"
+        if anchor and anchor not in {entry["id"] for entry in lesson.toc}:
+            return None, f"no heading #{anchor} in {name}"
+        return reverse("lesson", args=[course.slug, slug]) + (f"#{anchor}" if anchor else ""), None
+
+    return resolve
+
+
+def _render_instructions(spec: LabSpec, resolve) -> tuple[str, list[ContentError]]:
+    file = spec.path / "lab.yaml"
+    errors = []
+
+    def lesson_url(number: int, slug: str) -> str | None:
+        url, _ = resolve(f"{number:02d}-{slug}.md")
+        return url
+
+    result = render_markdown(spec.instructions, lesson_url=lesson_url,
+                             static_url=lambda asset: static(asset) if finders.find(asset) else None)
+    for ref in result.lesson_links:
+        link = f"{ref.number:02d}-{ref.slug}.md" + (f"#{ref.anchor}" if ref.anchor else "")
+        _, problem = resolve(link)
+        if problem:
+            errors.append(ContentError(file, None, "instructions", problem))
+    for asset, _ in result.missing_assets:
+        errors.append(ContentError(file, None, "instructions", f"no static file {asset!r}"))
+    return result.html, errors
+
+
+def _write_lab(course: Course, spec: LabSpec, html: str, lessons: dict, lab: Lab | None, report) -> None:
+    values = {
+        "title": spec.title, "kind": spec.kind, "summary": spec.summary,
+        "instructions": spec.instructions, "instructions_html": html, "deliverable": spec.deliverable,
+        "estimated_minutes": spec.estimated_minutes, "attempts_allowed": spec.attempts_allowed,
+        "time_limit_seconds": spec.time_limit_seconds, "pass_percent": spec.pass_percent,
+        "require_readme": spec.require_readme, "ingress_domain": spec.ingress_domain,
+    }
+    lesson = lessons.get(spec.lesson)
+    content_hash = hashlib.sha256(json.dumps(
+        {"spec": spec.as_dict(), "html": html, "lesson": lesson.pk if lesson else None},
+        sort_keys=True, default=str).encode()).hexdigest()
+    label = f"lab {spec.slug}"
+    if lab is not None and lab.content_hash == content_hash:
+        report.unchanged.append(label)
+        return
+    if lab is None:
+        lab = Lab.objects.create(course=course, slug=spec.slug, lesson=lesson,
+                                 content_hash=content_hash, **values)
+        report.created.append(label)
+    else:
+        changed = [k for k, v in values.items() if getattr(lab, k) != v]
+        for key, value in values.items():
+            setattr(lab, key, value)
+        lab.lesson, lab.content_hash = lesson, content_hash
+        lab.save()
+        report.updated.append(f"{label} ({', '.join(changed) or 'checks'})")
+    # Checks have no dependants: replace them. Manual items do (grades): upsert by id.
+    LabCheck.objects.filter(lab=lab).delete()
+    LabCheck.objects.bulk_create([
+        LabCheck(lab=lab, position=i, check_id=c.id, title=c.title, function=c.check, params=c.params,
+                 points=c.points, hint=c.hint, lesson_link=c.lesson_link, lesson_url=c.lesson_url)
+        for i, c in enumerate(spec.checks)])
+    ManualItem.objects.filter(lab=lab).exclude(item_id__in=[m.id for m in spec.manual]).delete()
+    for i, item in enumerate(spec.manual):
+        ManualItem.objects.update_or_create(lab=lab, item_id=item.id, defaults={
+            "position": i, "title": item.title, "points": item.points, "description": item.description})
+
+
+def lab_spec(lab: Lab) -> LabSpec:
+    """The LabSpec the pipeline grades against, from the imported rows (two queries)."""
+    return LabSpec(
+        slug=lab.slug, title=lab.title, kind=lab.kind, lesson=lab.lesson.number if lab.lesson_id else 0,
+        summary=lab.summary, instructions=lab.instructions, deliverable=lab.deliverable,
+        estimated_minutes=lab.estimated_minutes, attempts_allowed=lab.attempts_allowed,
+        time_limit_seconds=lab.time_limit_seconds, pass_percent=lab.pass_percent,
+        require_readme=lab.require_readme, ingress_domain=lab.ingress_domain,
+        checks=[CheckSpec(id=c.check_id, title=c.title, check=c.function, params=c.params,
+                          points=c.points, hint=c.hint, lesson_link=c.lesson_link, lesson_url=c.lesson_url)
+                for c in lab.checks.all()],
+        manual=[ManualSpec(id=m.item_id, title=m.title, points=m.points, description=m.description)
+                for m in lab.manual_items.all()],
+    )
+
+
+# --- submitting -----------------------------------------------------------------------------
+
+class SubmissionRefused(Exception):
+    """The student may not submit now (attempts used up, one already being graded)."""
+
+
+def attempts_used(*, user, lab: Lab) -> int:
+    return Submission.objects.filter(user=user, lab=lab, status__in=Submission.COUNTED).count()
+
+
+@transaction.atomic
+def submission_create(*, user, lab: Lab, files: list[tuple[str, bytes]],
+                      source: str = Submission.Source.UPLOAD) -> Submission:
+    """Store the raw files and queue the submission for grading (enqueued after commit).
+
+    The files are in the database before any work starts: if the broker or a worker dies, the
+    sweeper finds the submission and queues it again.
+    """
+    # Serialise a student's double-click (the lab row is the lock; no joins under FOR UPDATE).
+    list(Lab.objects.select_for_update().filter(pk=lab.pk).order_by().values_list("pk", flat=True))
+    mine = Submission.objects.filter(user=user, lab=lab)
+    if mine.filter(status__in=Submission.ACTIVE).exists():
+        raise SubmissionRefused("Your previous submission is still being graded; wait for its result.")
+    if lab.attempts_allowed and mine.filter(status__in=Submission.COUNTED).count() >= lab.attempts_allowed:
+        raise SubmissionRefused(f"You have used all {lab.attempts_allowed} attempts for this lab.")
+    now = timezone.now()
+    submission = Submission.objects.create(lab=lab, user=user, source=source, queued_at=now)
+    SubmissionFile.objects.bulk_create([
+        SubmissionFile(submission=submission, name=name[:255], content=data, size=len(data),
+                       sha256=hashlib.sha256(data).hexdigest())
+        for name, data in files])
+    enqueue_on_commit(submission.pk)
+    return submission
+
+
+def enqueue_on_commit(submission_id: int) -> None:
+    transaction.on_commit(lambda: enqueue(submission_id))
+
+
+def enqueue(submission_id: int) -> bool:
+    """Send the grading task. A broker that is down loses nothing: the row stays queued and
+    the sweeper sends it again."""
+    from grading.tasks import grade_submission
+
+    try:
+        grade_submission.delay(submission_id)
+    except Exception:  # the broker's errors vary by transport; all mean "try later"
+        logger.exception("could not enqueue submission %s; the sweeper will retry", submission_id)
+        return False
+    return True
+
+
+# --- running (called by the task) -----------------------------------------------------------
+
+def submission_claim(submission_id: int, *, token: str | None = None) -> str | None:
+    """Claim a submission for one run: queued, or running but stale (its worker died), or
+    already held by `token` (a retry of the same run). Returns the new claim token, or None
+    when another run holds it or it is finished (a duplicate message: nothing to do)."""
+    now = timezone.now()
+    stale = now - datetime.timedelta(seconds=conf.stale_after_seconds())
+    new_token = uuid.uuid4().hex
+    mine = Q(status=Status.RUNNING, claim=token) if token else Q(pk__in=[])
+    claimed = (Submission.objects.filter(pk=submission_id)
+               .filter(Q(status=Status.QUEUED) | Q(status=Status.RUNNING, started_at__lt=stale) | mine)
+               .update(status=Status.RUNNING, claim=new_token, started_at=now, stage="",
+                       runs=F("runs") + 1))
+    return new_token if claimed == 1 else None
+
+
+def submission_run(submission_id: int, token: str) -> str:
+    """Grade a claimed submission and store the result, unless the claim was lost meanwhile.
+
+    Returns the final status. Raises GraderError (a grader bug) and lets transient errors
+    (database, broker) propagate for the task to retry.
+    """
+    submission = Submission.objects.select_related("lab", "lab__lesson").get(pk=submission_id)
+    spec = lab_spec(submission.lab)
+    files = [(f.name, bytes(f.content)) for f in submission.files.all()]
+
+    def on_stage(name: str) -> None:
+        Submission.objects.filter(pk=submission_id, claim=token).update(stage=name)
+
+    report = grade_static(spec, files, limits=conf.limits(), on_stage=on_stage)
+    return _store_report(submission_id, token, report)
+
+
+def _store_report(submission_id: int, token: str, report: GradeReport) -> str:
+    status = Status.INVALID if report.invalid else Status.PASSED if report.passed else Status.FAILED
+    with transaction.atomic():
+        written = Submission.objects.filter(pk=submission_id, status=Status.RUNNING, claim=token).update(
+            status=status, stage="", score=None if report.invalid else report.score,
+            max_score=report.max_score, passed=report.passed and not report.invalid,
+            errors=[e.as_dict() for e in report.errors], notes=report.notes, stages=report.stages,
+            failure="", finished_at=timezone.now(), graded_count=F("graded_count") + 1)
+        if written != 1:
+            logger.warning("submission %s: claim %s lost before the result was stored", submission_id, token)
+            return "lost"
+        CheckResult.objects.filter(submission_id=submission_id).delete()
+        CheckResult.objects.bulk_create([
+            CheckResult(submission_id=submission_id, position=i, check_id=c.id, title=c.title,
+                        passed=c.passed, points=c.points, max_points=c.max_points, message=c.message,
+                        expected=c.expected, observed=c.observed, hint=c.hint, lesson_url=c.lesson_url)
+            for i, c in enumerate(report.checks)])
+    return status
+
+
+def submission_release(submission_id: int, token: str) -> bool:
+    """Give a claimed submission back to the queue (before a retry)."""
+    return Submission.objects.filter(pk=submission_id, status=Status.RUNNING, claim=token).update(
+        status=Status.QUEUED, stage="", queued_at=timezone.now()) == 1
+
+
+def submission_not_graded(submission_id: int, token: str | None, reason: str) -> bool:
+    """End as "not graded": our side failed. It does not use up an attempt."""
+    rows = Submission.objects.filter(pk=submission_id, status__in=Submission.ACTIVE)
+    if token:
+        rows = rows.filter(claim=token)
+    return rows.update(status=Status.NOT_GRADED, stage="", failure=reason[:2000],
+                       finished_at=timezone.now()) == 1
+
+
+@transaction.atomic
+def submission_regrade(*, submission: Submission) -> bool:
+    """Grade a finished submission again (after a check was fixed, say). Manual grades stay."""
+    requeued = Submission.objects.filter(pk=submission.pk, status__in=Submission.FINAL).update(
+        status=Status.QUEUED, stage="", score=None, passed=False, errors=[], notes=[], stages=[],
+        failure="", started_at=None, finished_at=None, claim="", queued_at=timezone.now())
+    if requeued:
+        CheckResult.objects.filter(submission=submission).delete()
+        enqueue_on_commit(submission.pk)
+    return requeued == 1
+
+
+@dataclass
+class SweepReport:
+    requeued: list[int]
+    given_up: list[int]
+
+
+def sweep_stuck_submissions(*, now: datetime.datetime | None = None) -> SweepReport:
+    """Queue again what a lost message or a dead worker left behind; give up after a few tries."""
+    now = now or timezone.now()
+    queued_before = now - datetime.timedelta(seconds=conf.requeue_after_seconds())
+    started_before = now - datetime.timedelta(seconds=conf.stale_after_seconds())
+    stuck = (Q(status=Status.QUEUED, queued_at__lt=queued_before)
+             | Q(status=Status.RUNNING, started_at__lt=started_before))
+    report = SweepReport([], [])
+    for pk, requeues in Submission.objects.filter(stuck).values_list("pk", "requeues")[:500]:
+        rows = Submission.objects.filter(stuck, pk=pk, requeues=requeues)
+        if requeues >= conf.max_requeues():
+            if rows.update(status=Status.NOT_GRADED, stage="", finished_at=now,
+                           failure=f"lost {requeues} times (worker or broker failure)") == 1:
+                report.given_up.append(pk)
+            continue
+        with transaction.atomic():
+            if rows.update(status=Status.QUEUED, stage="", claim="", queued_at=now,
+                           requeues=F("requeues") + 1) == 1:
+                report.requeued.append(pk)
+                enqueue_on_commit(pk)
+    return report
+
+
+# --- manual rubric --------------------------------------------------------------------------
+
+def manual_grade_save(*, submission: Submission, item: ManualItem, points: float, comment: str,
+                      grader) -> ManualGrade:
+    if item.lab_id != submission.lab_id:
+        raise ValueError("this rubric item belongs to another lab")
+    if not 0 <= points <= item.points:
+        raise ValueError(f"points must be between 0 and {item.points:g}")
+    grade, _ = ManualGrade.objects.update_or_create(
+        submission=submission, item=item,
+        defaults={"points": points, "comment": comment, "graded_by": grader})
+    return grade
+
+
+INSTRUCTOR_PERMISSIONS = [  # also in migrations/0002_instructor_permissions.py
+    "view_lab", "view_labcheck", "view_manualitem",
+    "view_submission", "change_submission", "view_submissionfile", "view_checkresult",
+    "view_manualgrade", "add_manualgrade", "change_manualgrade", "delete_manualgrade",
+]
+
+
+def grant_instructor_permissions(group) -> None:
+    """Give the Instructors group what grading needs (added to, never replacing, its others)."""
+    from django.contrib.auth.models import Permission
+
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="grading",
+                                                     codename__in=INSTRUCTOR_PERMISSIONS))

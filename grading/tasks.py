@@ -1,0 +1,98 @@
+"""Celery tasks: thin. They take ids, claim the work, call a service.
+
+`grade_submission` is idempotent (a finished or claimed submission is left alone), so it runs
+with `acks_late` and `reject_on_worker_lost`: a worker killed mid-run gives the message back
+and another worker claims the submission once its claim is stale. Only transient errors are
+retried, with backoff; an infrastructure failure that outlasts the retries ends as "not graded",
+which does not use up an attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_process_init
+from django.db import InterfaceError, OperationalError
+
+from grading import conf, services
+from grading.pipeline import GraderError
+
+logger = logging.getLogger(__name__)
+
+
+class TransientError(Exception):
+    """Raised by stages that talk to the outside world when trying again may help."""
+
+
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [OperationalError, InterfaceError, TransientError,
+                                         ConnectionError, TimeoutError]
+    try:
+        import redis.exceptions
+
+        errors += [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
+    except ImportError:  # pragma: no cover - redis is a dependency through celery[redis]
+        pass
+    return tuple(errors)
+
+
+TRANSIENT = _transient_errors()
+
+
+def backoff(retries: int) -> int:
+    """Seconds before retry number `retries + 1`: exponential, capped, with jitter."""
+    return min(5 * 2 ** retries, 300) + random.randint(0, 3)  # noqa: S311 - jitter, not crypto
+
+
+@shared_task(name="grading.grade_submission", bind=True, acks_late=True, reject_on_worker_lost=True,
+             soft_time_limit=conf.task_soft_time_limit(), time_limit=conf.task_time_limit(),
+             max_retries=conf.task_max_retries(), ignore_result=True)
+def grade_submission(self, submission_id: int, token: str | None = None) -> str:
+    token = services.submission_claim(submission_id, token=token)
+    if token is None:
+        return "skipped"  # finished already, or another run holds it
+    try:
+        return services.submission_run(submission_id, token)
+    except TRANSIENT as exc:
+        if self.request.retries >= self.max_retries:
+            logger.error("submission %s: giving up after %s retries: %r", submission_id,
+                         self.request.retries, exc)
+            services.submission_not_graded(submission_id, token, f"infrastructure failure: {exc!r}")
+            return "not_graded"
+        logger.warning("submission %s: transient error, retrying: %r", submission_id, exc)
+        # Keep the claim: the retry reclaims it with the same token, and nobody else can take
+        # it meanwhile (if the retry message is lost, the sweeper frees it once stale).
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries),
+                         kwargs={"submission_id": submission_id, "token": token}) from exc
+    except SoftTimeLimitExceeded:
+        services.submission_not_graded(submission_id, token, "grading took longer than its time limit")
+        return "not_graded"
+    except GraderError as exc:
+        services.submission_not_graded(submission_id, token, f"grader error: {exc}")
+        return "not_graded"
+    except Exception as exc:
+        # A bug: retrying would fail the same way. Not graded, so it costs the student nothing.
+        logger.exception("submission %s: unexpected error while grading", submission_id)
+        services.submission_not_graded(submission_id, token, f"unexpected grader error: {exc!r}")
+        return "not_graded"
+
+
+@worker_process_init.connect
+def _warm_schemas(**_kwargs) -> None:
+    """Build the schema validators of the allowed kinds once per worker process, so the first
+    submission a worker grades is as fast as the others."""
+    from grading.policy import ALLOWED
+    from grading.validation import KUBERNETES_VERSION, warm
+
+    warm(KUBERNETES_VERSION, [(kind, api_version) for api_version, kind in ALLOWED])
+
+
+@shared_task(name="grading.sweep_stuck_submissions", ignore_result=True)
+def sweep_stuck_submissions() -> dict:
+    report = services.sweep_stuck_submissions()
+    if report.requeued or report.given_up:
+        logger.info("sweeper: requeued %s, gave up on %s", report.requeued, report.given_up)
+    return {"requeued": report.requeued, "given_up": report.given_up}

@@ -1,0 +1,33 @@
+"""Labs feed courses' dashboard and success criteria."""
+
+from courses import progress
+from grading.selectors import dashboard_status, passed_lab_slugs
+from grading.tests.conftest import GOOD, ONE_REPLICA, submit
+
+
+def test_passed_labs_are_evidence(alice, bob, lab):
+    submit(alice, lab, [("d.yaml", ONE_REPLICA)])
+    assert passed_lab_slugs(alice, lab.course) == set()
+    submit(alice, lab, [("d.yaml", GOOD)])
+    assert passed_lab_slugs(alice, lab.course) == {"first-deployment"}
+    assert passed_lab_slugs(bob, lab.course) == set()
+    assert progress._EVIDENCE["labs"] is passed_lab_slugs
+
+
+def test_dashboard_counts_required_labs_in_one_query(alice, lab, practical, django_assert_num_queries):
+    submit(alice, lab, [("d.yaml", GOOD)])
+    with django_assert_num_queries(1):
+        status = dashboard_status(alice, lab.course)
+    assert status["text"] == "1 of 2 labs passed" and status["state"] == "todo"
+    assert status["url"] == "/courses/test-course/labs/"
+    submit(
+        alice,
+        practical,
+        [("s.yaml", b"apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"), ("README.md", b"how to")],
+    )
+    assert dashboard_status(alice, lab.course)["state"] == "done"
+
+
+def test_dashboard_page_shows_lab_status(client, alice, lab):
+    client.force_login(alice)
+    assert "0 of 2 labs passed" in client.get("/dashboard/").content.decode()

@@ -1,0 +1,140 @@
+"""Lab and submission pages. Personas: alice submits, bob is another student."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from grading.models import Submission
+from grading.tests.conftest import GOOD, ONE_REPLICA, submit
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    from grading import tasks
+
+    calls = []
+    monkeypatch.setattr(tasks.grade_submission, "delay", lambda *args: calls.append(args))
+    return calls
+
+
+def lab_url(lab):
+    return reverse("lab", args=[lab.course.slug, lab.slug])
+
+
+def test_lab_page_needs_login(client, lab):
+    response = client.get(lab_url(lab))
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_lab_page_shows_instructions_form_and_history(client, alice, lab):
+    submit(alice, lab, [("d.yaml", ONE_REPLICA)])
+    client.force_login(alice)
+    response = client.get(lab_url(lab))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "First deployment" in html and "Write a Deployment." in html
+    assert 'enctype="multipart/form-data"' in html and 'name="paste"' in html
+    assert "Your attempts" in html and "Failed" in html and "1.33 / 3" in html
+
+
+def test_lesson_page_links_to_its_lab(client, alice, course):
+    from courses.models import Lesson
+
+    Lesson.objects.filter(course=course, number=1).update(hands_on="first-deployment")
+    client.force_login(alice)
+    response = client.get(reverse("lesson", args=[course.slug, "lesson-1"]))
+    assert reverse("lab", args=[course.slug, "first-deployment"]) in response.content.decode()
+
+
+def test_lab_list(client, alice, lab):
+    submit(alice, lab, [("d.yaml", GOOD)])
+    client.force_login(alice)
+    html = client.get(reverse("lab-list", args=[lab.course.slug])).content.decode()
+    assert "First deployment" in html and "Passed" in html and "Not started" in html
+
+
+def test_upload_stores_the_submission_and_redirects_to_it(
+    client, alice, lab, sent, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("lab-submit", args=[lab.course.slug, lab.slug]),
+            {"files": [SimpleUploadedFile("d.yaml", GOOD), SimpleUploadedFile("README.md", b"hi")]},
+        )
+    submission = Submission.objects.get()
+    assert response.status_code == 302 and response.url == submission.get_absolute_url()
+    assert [f.name for f in submission.files.all()] == ["d.yaml", "README.md"]
+    assert submission.source == "upload" and sent == [(submission.pk,)]
+
+
+def test_paste(client, alice, lab, sent):
+    client.force_login(alice)
+    client.post(reverse("lab-submit", args=[lab.course.slug, lab.slug]), {"paste": GOOD.decode()})
+    submission = Submission.objects.get()
+    assert submission.source == "paste" and submission.files.get().name == "pasted.yaml"
+
+
+def test_empty_or_wrong_uploads_are_refused_on_the_form(client, alice, lab):
+    client.force_login(alice)
+    url = reverse("lab-submit", args=[lab.course.slug, lab.slug])
+    assert client.post(url, {}).status_code == 400
+    response = client.post(url, {"files": [SimpleUploadedFile("evil.exe", b"MZ")]})
+    assert response.status_code == 400 and "evil.exe: upload .yaml" in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+def test_refused_submission_says_why(client, alice, lab):
+    submit(alice, lab, [("d.yaml", GOOD)], run=False)
+    client.force_login(alice)
+    response = client.post(
+        reverse("lab-submit", args=[lab.course.slug, lab.slug]), {"paste": "a: 1"}, follow=True
+    )
+    assert "still being graded" in response.content.decode()
+    assert Submission.objects.count() == 1
+
+
+def test_submission_page_polls_while_grading(client, alice, lab):
+    submission = submit(alice, lab, [("d.yaml", GOOD)], run=False)
+    client.force_login(alice)
+    page = client.get(submission.get_absolute_url()).content.decode()
+    assert 'hx-trigger="every 1s"' in page and "Waiting for a grader" in page
+    assert 'aria-live="polite"' in page
+    fragment = client.get(submission.get_absolute_url(), headers={"HX-Request": "true"})
+    html = fragment.content.decode()
+    assert "<html" not in html and 'id="submission-status"' in html and "every 1s" in html
+    assert fragment["Vary"] and "HX-Request" in fragment["Vary"]
+
+
+def test_finished_fragment_stops_polling_and_shows_each_check(client, alice, lab):
+    submission = submit(alice, lab, [("d.yaml", ONE_REPLICA)])
+    client.force_login(alice)
+    html = client.get(submission.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in html
+    assert "1.33 / 3 points" in html
+    assert "✓" in html and "✗" in html
+    assert "Deployment/iris has replicas: 1" in html and "replicas &gt;= 3" in html
+    assert "Set spec.replicas to 3." in html
+    assert 'href="/courses/test-course/lessons/lesson-2/#summary"' in html
+
+
+def test_invalid_submission_lists_its_errors(client, alice, lab):
+    submission = submit(alice, lab, [("d.yaml", b"kind: [\n")])
+    client.force_login(alice)
+    html = client.get(submission.get_absolute_url()).content.decode()
+    assert "Rejected" in html and "d.yaml (document 1):2" in html
+
+
+def test_students_see_only_their_own_submissions(client, alice, bob, lab):
+    submission = submit(alice, lab, [("d.yaml", GOOD)])
+    client.force_login(bob)
+    assert client.get(submission.get_absolute_url()).status_code == 404
+    assert client.get(submission.get_absolute_url(), headers={"HX-Request": "true"}).status_code == 404
+    assert "Passed" not in client.get(lab_url(lab)).content.decode()
+
+
+def test_submission_page_query_budget(client, alice, lab, django_assert_max_num_queries):
+    submission = submit(alice, lab, [("d.yaml", ONE_REPLICA)])
+    client.force_login(alice)
+    with django_assert_max_num_queries(6):
+        client.get(submission.get_absolute_url(), headers={"HX-Request": "true"})

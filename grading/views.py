@@ -1,0 +1,80 @@
+"""Lab pages: the course's lab list, a lab (instructions, submit form, attempt history) and a
+submission (live status through htmx polling, then the report).
+
+Views check access, parse, call a service or selector, render. The submission page and its
+polled fragment come from one template (template partials)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from courses.models import Course
+from grading import selectors, services
+from grading.forms import SubmissionForm
+
+POLL_SECONDS = 1
+
+
+@login_required
+def lab_list(request: HttpRequest, course_slug: str) -> HttpResponse:
+    course = get_object_or_404(Course, slug=course_slug)
+    return render(request, "grading/lab_list.html", {
+        "course": course, "rows": selectors.labs_with_status(request.user, course)})
+
+
+def _lab_page(request: HttpRequest, lab, form: SubmissionForm, status: int = 200) -> HttpResponse:
+    history = list(selectors.submissions_of(request.user, lab))
+    used = sum(1 for s in history if s.status in services.Submission.COUNTED)
+    return render(request, "grading/lab.html", {
+        "lab": lab, "course": lab.course, "form": form, "history": history,
+        "attempts_used": used,
+        "attempts_left": max(lab.attempts_allowed - used, 0) if lab.attempts_allowed else None,
+        "manual_items": list(lab.manual_items.all()),
+    }, status=status)
+
+
+@login_required
+def lab_detail(request: HttpRequest, course_slug: str, lab_slug: str) -> HttpResponse:
+    lab = selectors.get_lab(course_slug, lab_slug)
+    return _lab_page(request, lab, SubmissionForm())
+
+
+@require_POST
+@login_required
+def lab_submit(request: HttpRequest, course_slug: str, lab_slug: str) -> HttpResponse:
+    lab = selectors.get_lab(course_slug, lab_slug)
+    form = SubmissionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _lab_page(request, lab, form, status=400)
+    sources = services.Submission.Source
+    source = sources.UPLOAD if form.cleaned_data["files"] else sources.PASTE
+    try:
+        submission = services.submission_create(user=request.user, lab=lab, files=form.submitted_files(),
+                                                source=source)
+    except services.SubmissionRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(lab)
+    return redirect(submission)
+
+
+@login_required
+@never_cache
+@vary_on_headers("HX-Request")
+def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = selectors.get_submission_for(request.user, submission_id)
+    since = submission.started_at if submission.status == services.Status.RUNNING else submission.queued_at
+    context = {
+        "submission": submission, "lab": submission.lab, "course": submission.lab.course,
+        "results": list(submission.results.all()), "manual_grades": list(submission.manual_grades.all()),
+        "elapsed": (timezone.now() - since).total_seconds() if since and submission.is_active else None,
+        "poll_seconds": POLL_SECONDS,
+    }
+    template = "grading/submission.html"
+    if request.htmx:
+        template += "#submission-status"
+    return render(request, template, context)
