@@ -15,24 +15,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from courses import progress, services
+from courses.admin_base import ReadOnlyContentAdmin
 from courses.models import Cohort, Course, Enrollment, Lesson, QuizOverride
 
 
 def _teaches(user, cohort: Cohort) -> bool:
     return user.is_superuser or cohort.instructors.filter(pk=user.pk).exists()
-
-
-class ReadOnlyContentAdmin(admin.ModelAdmin):
-    """Content rows are written by `load_course` only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Course)

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from courses import quiz as quiz_service
+from courses.admin_base import ReadOnlyContentAdmin
 from courses.models import Answer, Attempt, Cohort, Enrollment, Question, Quiz
 from courses.quiz_stats import analyse
 
@@ -125,22 +126,13 @@ class QuizAdmin(admin.ModelAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(ReadOnlyContentAdmin):
     list_display = ["key", "quiz", "topic", "difficulty", "kind", "active"]
     list_filter = ["topic", "difficulty", "kind", "active"]
     search_fields = ["key", "text_html"]
     fields = ["key", "quiz", "topic", "difficulty", "kind", "lesson_label", "lesson_url", "active",
               "preview"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # edit quiz.yaml and run load_course
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Preview (as reviewed after submitting)")
     def preview(self, obj):

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from courses.admin_base import ReadOnlyContentAdmin
 from grading import selectors, services
 from grading.models import CheckResult, Lab, LabCheck, ManualGrade, ManualItem, Submission, SubmissionFile
 
@@ -34,21 +35,12 @@ class ManualItemInline(ReadOnlyInline):
 
 
 @admin.register(Lab)
-class LabAdmin(admin.ModelAdmin):
+class LabAdmin(ReadOnlyContentAdmin):
     list_display = ["title", "slug", "kind", "course", "lesson", "attempts_allowed", "pass_percent"]
     list_filter = ["course", "kind"]
     search_fields = ["title", "slug"]
     exclude = ["instructions_html"]
     inlines = [LabCheckInline, ManualItemInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SubmissionFileInline(ReadOnlyInline):
