@@ -45,6 +45,8 @@ COURSE_SCHEMA = {
     "tips": [_TEXT_ITEM],
     "pitfalls": [{"title": str, "symptoms": str, "solution": str, "lesson": Optional(int)}],
     "use_cases": Optional([{"title": str, "challenge": str, "solution": str, "benefit": str}], []),
+    # The course is complete when every lesson is done and these are passed.
+    "completion": Optional({"quiz": Optional(bool, False), "labs": Optional([Slug], [])}, {}),
 }
 
 LESSON_SCHEMA = {
@@ -191,4 +193,7 @@ def _check_criteria_refs(doc, meta: dict, lessons: list[LessonSpec],
             if lab_slugs is not None and slug not in lab_slugs:
                 errors.append(doc.error(f"success_criteria[{i}].evidence.labs",
                                         f"unknown lab {slug!r}"))
+    for slug in (meta.get("completion") or {}).get("labs") or []:
+        if lab_slugs is not None and slug not in lab_slugs:
+            errors.append(doc.error("completion.labs", f"unknown lab {slug!r}"))
     return errors

@@ -45,6 +45,7 @@ class CourseProgress:
     completed_ids: set[int]
     last_lesson: Lesson | LessonRef | None = None
     statuses: list[dict] = field(default_factory=list)  # quiz, labs: see DASHBOARD_STATUS
+    completion: "Completion | None" = None
 
     @property
     def total(self) -> int:
@@ -85,7 +86,7 @@ def course_progress(user, course: Course, lessons: list[Lesson] | None = None) -
 
 def dashboard(user) -> list[CourseProgress]:
     """Progress in every course: three queries whatever the number of courses or lessons."""
-    courses = list(Course.objects.defer("details", "summary"))
+    courses = list(Course.objects.defer("summary"))
     outlines = {c.pk: course_outline(c) for c in courses}
     done = completed_lesson_ids(user, [c.pk for c in courses])
     visits = CourseVisit.objects.filter(user=user) if user.is_authenticated else []
@@ -95,6 +96,7 @@ def dashboard(user) -> list[CourseProgress]:
     if user.is_authenticated:
         for row in rows:
             row.statuses = dashboard_statuses(user, row.course)
+            row.completion = completion(user, row)
     return rows
 
 
@@ -154,6 +156,27 @@ def _evaluate(user, progress: CourseProgress, evidence: dict, cache: dict) -> tu
         passed = _provided("labs", user, progress.course, cache) or set()
         met &= set(labs) <= passed
     return met, "; ".join(parts)
+
+
+@dataclass
+class Completion:
+    complete: bool
+    remaining: list[str]  # what is still to do, in words
+
+
+def completion(user, progress: CourseProgress) -> Completion:
+    """Every lesson done, plus the quiz and labs course.yaml's `completion` names."""
+    rule = progress.course.details.get("completion") or {}
+    remaining, cache = [], {}
+    if progress.done < progress.total:
+        remaining.append(f"{progress.total - progress.done} lesson(s)")
+    if rule.get("quiz") and not _provided("quiz", user, progress.course, cache):
+        remaining.append("pass the quiz")
+    labs = set(rule.get("labs") or [])
+    missing = labs - (_provided("labs", user, progress.course, cache) or set()) if labs else set()
+    if missing:
+        remaining.append(f"pass {len(missing)} lab(s): {', '.join(sorted(missing))}")
+    return Completion(not remaining, remaining)
 
 
 def _provided(name: str, user, course: Course, cache: dict):

@@ -310,3 +310,13 @@ def test_instructor_sees_only_their_students_attempts_and_can_reset(client, quiz
                 {"action": "reset_attempts", "_selected_action": [alice_attempt.pk]})
     alice_attempt.refresh_from_db()
     assert alice_attempt.voided and alice_attempt.status == "submitted"
+
+
+def test_dashboard_says_what_is_left_to_complete_the_course(client, tmp_path, alice):
+    course_dir = write_course(tmp_path, quiz=True)
+    course_yaml = course_dir / "course.yaml"
+    course_yaml.write_text(course_yaml.read_text() + "completion: {quiz: true}\n")
+    course_import(path=course_dir)
+    client.force_login(alice)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "To complete the course: 3 lesson(s); pass the quiz." in html
