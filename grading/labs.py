@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from courses.markdown import LESSON_LINK_RE
-from courses.schema import SLUG_RE, Optional, Slug, validate
+from courses.schema import SLUG_RE, Choice, Optional, Slug, validate
 from courses.yaml_lines import ContentError, ContentErrors, LocatedYaml, load_located
 
 KINDS = ("activity", "practical", "lesson")
@@ -43,7 +43,11 @@ LAB_SCHEMA = {
     "time_limit_seconds": Optional(int, 120),
     "pass_percent": Optional(int),
     "require_readme": Optional(bool, False),
-    "namespace_policy": Optional({"ingress_domain": Optional(str, "podium.test")}),
+    "namespace_policy": Optional({
+        "ingress_domain": Optional(str, "podium.test"),
+        # The sandbox enforces Pod Security "restricted" unless the lab states it needs less.
+        "pod_security": Optional(Choice("restricted", "baseline"), ""),
+    }),
     "checks": [CHECK_SCHEMA],
     "manual": Optional([{"id": Slug, "title": str, "points": float,
                          "description": Optional(str, "")}], []),
@@ -85,6 +89,7 @@ class LabSpec:
     pass_percent: int = 100
     require_readme: bool = False
     ingress_domain: str = "podium.test"
+    pod_security: str = ""  # "" = the platform default (GRADING_SANDBOX_POD_SECURITY)
     checks: list[CheckSpec] = field(default_factory=list)
     manual: list[ManualSpec] = field(default_factory=list)
     path: Path | None = None
@@ -144,6 +149,7 @@ def read_lab(lab_dir: Path, *, lesson_numbers: set[int] | None = None,
         else DEFAULT_PASS_PERCENT.get(meta["kind"], 100),
         require_readme=meta["require_readme"],
         ingress_domain=(meta["namespace_policy"] or {}).get("ingress_domain") or "podium.test",
+        pod_security=(meta["namespace_policy"] or {}).get("pod_security") or "",
         path=lab_dir,
     )
     errors += _check_fields(doc, spec, lesson_numbers)

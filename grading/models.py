@@ -35,6 +35,8 @@ class Lab(models.Model):
     pass_percent = models.PositiveSmallIntegerField(default=100)
     require_readme = models.BooleanField(default=False)
     ingress_domain = models.CharField(max_length=253, default="podium.test")
+    pod_security = models.CharField(max_length=20, blank=True,
+                                    help_text='Sandbox Pod Security level; empty = the platform default.')
     content_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:

@@ -27,9 +27,10 @@ from django.utils import timezone
 from courses.markdown import render_markdown
 from courses.models import Course
 from courses.yaml_lines import ContentError, ContentErrors
-from grading import conf
+from grading import conf, live
 from grading.labs import CheckSpec, LabSpec, ManualSpec, lab_dirs, read_lab
 from grading.models import CheckResult, Lab, LabCheck, ManualGrade, ManualItem, Submission, SubmissionFile
+from grading.parsing import parse_submission
 from grading.pipeline import GradeReport, grade_static
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ def _write_lab(course: Course, spec: LabSpec, html: str, lessons: dict, lab: Lab
         "estimated_minutes": spec.estimated_minutes, "attempts_allowed": spec.attempts_allowed,
         "time_limit_seconds": spec.time_limit_seconds, "pass_percent": spec.pass_percent,
         "require_readme": spec.require_readme, "ingress_domain": spec.ingress_domain,
+        "pod_security": spec.pod_security,
     }
     lesson = lessons.get(spec.lesson)
     content_hash = hashlib.sha256(json.dumps(
@@ -155,6 +157,7 @@ def lab_spec(lab: Lab) -> LabSpec:
         estimated_minutes=lab.estimated_minutes, attempts_allowed=lab.attempts_allowed,
         time_limit_seconds=lab.time_limit_seconds, pass_percent=lab.pass_percent,
         require_readme=lab.require_readme, ingress_domain=lab.ingress_domain,
+        pod_security=lab.pod_security,
         checks=[CheckSpec(id=c.check_id, title=c.title, check=c.function, params=c.params,
                           points=c.points, hint=c.hint, lesson_link=c.lesson_link, lesson_url=c.lesson_url)
                 for c in lab.checks.all()],
@@ -246,7 +249,35 @@ def submission_run(submission_id: int, token: str) -> str:
         Submission.objects.filter(pk=submission_id, claim=token).update(stage=name)
 
     report = grade_static(spec, files, limits=conf.limits(), on_stage=on_stage)
+    cluster_settings = conf.cluster_settings()
+    if cluster_settings is None:
+        report.notes.append(live.SKIPPED_NOTE)
+    elif not report.invalid:
+        _grade_live(submission, spec, files, report, cluster_settings, on_stage)
     return _store_report(submission_id, token, report)
+
+
+def _grade_live(submission: Submission, spec: LabSpec, files, report: GradeReport, settings,
+                on_stage) -> None:
+    """The live stage: sandbox, apply, wait, observe, judge, teardown (grading/live.py).
+    ClusterUnavailable propagates (a ConnectionError: the task retries, then "not graded")."""
+    parsed = parse_submission(files, conf.limits()).objects
+    course = submission.lab.course
+    resolve = _lesson_link_resolver(course, {lesson.number: lesson for lesson in
+                                             course.lessons.only("id", "number", "slug", "toc")})
+
+    def lesson_url(link: str) -> str:
+        url, error = resolve(link) if link else (None, None)
+        if error and "#" in link:
+            url, error = resolve(link.split("#")[0])
+        return url or ""
+
+    result = live.grade_live(live.cluster_for(settings), submission_id=submission.pk, lab=spec.slug,
+                             objects=[o.data for o in parsed], time_limit=spec.time_limit_seconds,
+                             ttl_seconds=conf.sandbox_ttl_seconds(),
+                             pod_security=spec.pod_security or conf.sandbox_pod_security(),
+                             on_stage=on_stage)
+    live.merge_into(report, result, parsed, lesson_url)
 
 
 def _store_report(submission_id: int, token: str, report: GradeReport) -> str:

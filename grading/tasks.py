@@ -96,3 +96,24 @@ def sweep_stuck_submissions() -> dict:
     if report.requeued or report.given_up:
         logger.info("sweeper: requeued %s, gave up on %s", report.requeued, report.given_up)
     return {"requeued": report.requeued, "given_up": report.given_up}
+
+
+@shared_task(name="grading.reap_sandboxes", ignore_result=True)
+def reap_sandboxes() -> dict:
+    """Celery beat, every minute when a cluster is configured: delete sandboxes past their TTL
+    (a worker killed mid-grade never tore its own down), release student finalizers in those
+    being deleted, and report namespaces stuck in Terminating."""
+    import datetime
+
+    from grading import live
+
+    settings = conf.cluster_settings()
+    if settings is None:
+        return {"skipped": "no cluster configured"}
+    report = live.reap(live.cluster_for(settings), now=datetime.datetime.now(datetime.UTC),
+                       stuck_after=datetime.timedelta(seconds=conf.stuck_terminating_seconds()))
+    if report.stuck:
+        logger.error("reaper: sandboxes stuck in Terminating: %s", ", ".join(report.stuck))
+    if report.deleted or report.released:
+        logger.info("reaper: deleted %s, released finalizers in %s", report.deleted, report.released)
+    return {"deleted": report.deleted, "released": report.released, "stuck": report.stuck}

@@ -57,6 +57,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: probes and scrapes reach the pod IP over HTTP, before host checks and redirects.
+    "lms.health.HealthMiddleware",
+    "lms.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -161,7 +164,7 @@ SECURE_SSL = env_bool("SECURE_SSL", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_SSL
 CSRF_COOKIE_SECURE = SECURE_SSL
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE_SSL)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE_SSL else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_SSL
@@ -205,7 +208,15 @@ COURSE_CONTENT_DIR = BASE_DIR / "courses" / "content"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+                   "json": {"()": "lms.jsonlog.JsonFormatter"}},
+    # LOG_FORMAT=json: one JSON object per line on stdout, for cluster log collectors.
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}
+                 if env("LOG_FORMAT", "plain") != "json" else
+                 {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+
+# Prometheus: when set, /metrics answers only on this port (the pod's metrics port), not on
+# the web port the Ingress reaches. See lms/metrics.py.
+METRICS_PORT = env_int("METRICS_PORT", 0)

@@ -154,3 +154,22 @@ def test_removed_lab_is_deleted_unless_it_has_submissions(course_dir, course, al
     shutil.rmtree(course_dir / "labs" / "first-deployment")
     with pytest.raises(ContentErrors, match="has 1 submission"):
         course_import(path=course_dir)
+
+
+def test_a_lab_can_ask_for_a_less_strict_sandbox(tmp_path):
+    assert lab_at(tmp_path, LAB_YAML.format(attempts=0)).pod_security == ""  # platform default
+    relaxed = LAB_YAML.format(attempts=0).replace(
+        "\nchecks:", "\nnamespace_policy:\n  pod_security: baseline\nchecks:", 1)
+    assert lab_at(tmp_path, relaxed).pod_security == "baseline"
+    [error] = errors_of(tmp_path, relaxed.replace("baseline", "privileged"))
+    assert "[namespace_policy.pod_security]: must be one of restricted, baseline" in error
+
+
+@pytest.mark.django_db
+def test_the_pod_security_level_reaches_the_graded_spec():
+    from django.conf import settings
+
+    from grading.services import lab_spec
+
+    course_import(path=Path(settings.COURSE_CONTENT_DIR) / "kubernetes-fundamentals")
+    assert lab_spec(Lab.objects.get(slug="practical")).pod_security == "baseline"

@@ -17,6 +17,15 @@
   }
   form.addEventListener("input", updateCount);
 
+  // A refused autosave (409: submitted in another tab, time is up) carries the reason: show it
+  // in the question's live status (htmx does not swap 4xx responses by default).
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.xhr.status === 409) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // A failed autosave (offline, server restart): say so, and try again shortly.
   document.body.addEventListener("htmx:sendError", retry);
   document.body.addEventListener("htmx:responseError", (event) => {
@@ -27,8 +36,8 @@
     if (!fieldset) return;
     const status = fieldset.querySelector(".save-status");
     if (status) {
-      status.textContent = "Not saved yet — retrying. Your answer is also sent when you submit.";
-      status.classList.add("save-error");
+      status.innerHTML = '<span class="save-error">Not saved yet — retrying. ' +
+        "Your answer is also sent when you submit.</span>";
     }
     setTimeout(() => htmx.trigger(fieldset, "change"), 3000);
   }

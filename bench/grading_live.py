@@ -1,0 +1,143 @@
+"""Run by grading_live.sh (which starts the emulator and sets up PostgreSQL, Redis, the course).
+
+Queues N submissions of the first activity's reference solution, starts 2 Celery workers (solo
+pool), SIGKILLs one once a quarter are graded, runs the sweeper every second until every
+submission is final, then runs the reaper once the sandbox TTL has passed. Checks: none lost,
+none graded twice, every one passed live, zero sandboxes left.
+"""
+
+import argparse
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
+
+from grading import conf, live, services  # noqa: E402
+from grading.management.commands.grade import collect_files  # noqa: E402
+from grading.models import Lab, Submission  # noqa: E402
+from lms.celery import app  # noqa: E402
+
+User = get_user_model()
+LAB = "activity-1-first-deployment"
+
+
+def start_worker(name: str) -> subprocess.Popen:
+    return subprocess.Popen(  # noqa: S603 - our own venv's celery
+        [
+            str(ROOT / ".venv/bin/celery"),
+            "-A",
+            "lms",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "-n",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(f"/tmp/podium-live-{name}.log", "w"),  # noqa: SIM115, S108
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--submissions", type=int, default=100)
+    parser.add_argument("--timeout", type=float, default=300)
+    args = parser.parse_args()
+    n = args.submissions
+    cluster = live.cluster_for(conf.cluster_settings())
+
+    lab = Lab.objects.get(slug=LAB)
+    Lab.objects.filter(pk=lab.pk).update(attempts_allowed=0)
+    files = collect_files([str(ROOT / f"courses/content/kubernetes-fundamentals/labs/{LAB}/solution")])
+    Submission.objects.filter(lab=lab, user__username__startswith="bench-").delete()
+    app.control.purge()
+    existing = set(User.objects.filter(username__startswith="bench-").values_list("username", flat=True))
+    User.objects.bulk_create(
+        [
+            User(username=f"bench-{i}@example.com", email=f"bench-{i}@example.com")
+            for i in range(n)
+            if f"bench-{i}@example.com" not in existing
+        ]
+    )
+    users = list(User.objects.filter(username__startswith="bench-").order_by("id")[:n])
+
+    started = time.perf_counter()
+    for user in users:
+        with transaction.atomic():
+            services.submission_create(user=user, lab=lab, files=files)
+    ids = list(Submission.objects.filter(lab=lab, user__in=users).values_list("pk", flat=True))
+    mine = Submission.objects.filter(pk__in=ids)
+    workers = [start_worker("w1"), start_worker("w2")]
+    killed = False
+    try:
+        while time.perf_counter() - started < args.timeout:
+            done = mine.filter(status__in=Submission.FINAL).count()
+            if not killed and done >= n // 4:
+                # Kill while a sandbox exists, so a namespace is orphaned mid-grade.
+                for _ in range(2000):
+                    if cluster.sandboxes():
+                        break
+                    time.sleep(0.002)
+                os.kill(workers[0].pid, signal.SIGKILL)
+                killed = True
+                orphans = [s.name for s in cluster.sandboxes()]
+                print(f"SIGKILLed worker w1 after {done} graded; sandboxes present after the kill: {orphans}")
+            if done == n:
+                break
+            services.sweep_stuck_submissions()
+            time.sleep(1)
+        elapsed = time.perf_counter() - started
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+    before_reap = [s.name for s in cluster.sandboxes()]
+    time.sleep(conf.sandbox_ttl_seconds() + 1)  # the TTL of the last sandbox created
+    report = live.reap(
+        cluster,
+        now=datetime.datetime.now(datetime.UTC),
+        stuck_after=datetime.timedelta(seconds=conf.stuck_terminating_seconds()),
+    )
+    left = [s.name for s in cluster.sandboxes()]
+    statuses = dict(mine.values_list("status").annotate(c=Count("id")).values_list("status", "c"))
+    twice = mine.filter(graded_count__gt=1).count()
+    never = mine.filter(graded_count=0).count()
+    live_stages = sum(
+        1 for stages in mine.values_list("stages", flat=True) if any(s["name"] == "live" for s in stages)
+    )
+    print(f"statuses: {statuses}; graded twice: {twice}; not graded: {never}; graded live: {live_stages}/{n}")
+    print(
+        f"wall {elapsed:.1f} s; sandboxes before the reaper: {before_reap}; reaper deleted {report.deleted}, "
+        f"stuck {report.stuck}; sandboxes left: {len(left)}"
+    )
+    ok = statuses.get("passed") == n and twice == 0 and never == 0 and not left and live_stages == n
+    print("RESULT:", "OK — all graded live, none lost, none twice, no sandbox left" if ok else "FAILED")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,317 @@
+"""The Helm chart: lint, render, validate against Kubernetes 1.31, and the security rules every
+container follows."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import kubernetes_validate
+import pytest
+
+from deploy.tests.conftest import CHART, EXTERNAL_VALUES, ROOT, helm, parse, render
+
+KUBERNETES_VERSION = "1.31"
+# Kinds that are not in the Kubernetes OpenAPI schema (CRDs), with why they are not validated
+# here and what checks them instead.
+CRD_KINDS = {
+    "ServiceMonitor": "Prometheus Operator CRD, not part of the Kubernetes schema; rendered only "
+                      "with serviceMonitor.enabled and checked by "
+                      "test_service_monitor_scrapes_the_web_metrics_port",
+}
+
+
+@pytest.mark.parametrize("values", [[], [EXTERNAL_VALUES]], ids=["default", "external"])
+def test_chart_lints_cleanly(values):
+    args = ["lint", "--strict", str(CHART), "--namespace", "podium"]
+    for path in values:
+        args += ["--values", str(path)]
+    result = helm(*args, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 chart(s) failed" in result.stdout
+
+
+@pytest.mark.parametrize("chart", ["default_chart", "external_chart"])
+def test_every_rendered_object_validates_against_kubernetes_1_31_strict(chart, request):
+    rendered = request.getfixturevalue(chart)
+    problems, validated = [], 0
+    for obj in rendered.objects:
+        if obj["kind"] in CRD_KINDS:
+            continue
+        try:
+            kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+            validated += 1
+        except kubernetes_validate.ValidationError as exc:
+            problems.append(f"{obj['kind']}/{obj['metadata']['name']}: {exc.message} at {list(exc.path)}")
+    assert problems == []
+    assert validated >= 20
+
+
+def test_default_values_install_the_whole_platform(default_chart):
+    kinds = {o["kind"] for o in default_chart.objects}
+    assert {"Deployment", "StatefulSet", "Service", "Ingress", "HorizontalPodAutoscaler",
+            "PodDisruptionBudget", "ConfigMap", "Secret", "Job", "PersistentVolumeClaim",
+            "NetworkPolicy", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
+            "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"} <= kinds
+    assert {o["metadata"]["name"] for o in default_chart.of_kind("Deployment")} == \
+        {"podium-web", "podium-worker", "podium-beat"}
+    assert {o["metadata"]["name"] for o in default_chart.of_kind("StatefulSet")} == \
+        {"podium-postgresql", "podium-redis"}
+    assert "ServiceMonitor" not in kinds
+
+
+def test_external_values_use_the_existing_secret_and_no_in_chart_datastores(external_chart):
+    assert external_chart.of_kind("Secret") == []
+    assert external_chart.of_kind("StatefulSet") == []
+    for label, spec in external_chart.pod_specs():
+        volumes = {v["name"]: v for v in spec.get("volumes") or []}
+        assert volumes["secrets"]["secret"]["secretName"] == "podium-external", label
+
+
+def test_external_datastores_without_urls_or_secret_fail_with_a_clear_message():
+    result = render(sets=("postgresql.enabled=false",), check=False)
+    assert result.returncode != 0
+    assert "set external.databaseUrl or secrets.existingSecret" in result.stderr
+
+
+def test_web_runs_three_replicas_behind_a_service_an_ingress_with_tls_and_an_hpa(default_chart):
+    web = default_chart.get("Deployment", "podium-web")
+    assert web["spec"]["replicas"] >= 3
+    ingress = default_chart.get("Ingress", "podium")
+    assert ingress["spec"]["tls"] == [{"hosts": ["learn.podium.test"], "secretName": "podium-tls"}]
+    assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "podium-selfsigned"
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": "podium-web", "port": {"name": "http"}}
+    hpa = default_chart.get("HorizontalPodAutoscaler", "podium-web")
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
+                                             "name": "podium-web"}
+    assert hpa["spec"]["minReplicas"] >= 3
+    assert default_chart.get("PodDisruptionBudget", "podium-web")["spec"]["minAvailable"] == 2
+
+
+def test_web_probes_are_healthz_and_readyz_on_the_http_port(default_chart):
+    web = default_chart.get("Deployment", "podium-web")["spec"]["template"]
+    container = web["spec"]["containers"][0]
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    annotations = web["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    metrics_port = next(p for p in container["ports"] if p["name"] == "metrics")["containerPort"]
+    assert annotations["prometheus.io/port"] == str(metrics_port)
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["METRICS_PORT"] == str(metrics_port)
+
+
+def test_worker_has_an_hpa_and_a_grading_service_account(default_chart):
+    worker = default_chart.get("Deployment", "podium-worker")["spec"]["template"]["spec"]
+    assert worker["serviceAccountName"] == "podium-grader"
+    assert worker["containers"][0]["command"][:3] == ["celery", "--app=lms", "worker"]
+    env = {e["name"]: e.get("value") for e in worker["containers"][0]["env"]}
+    assert env["GRADING_KUBE_IN_CLUSTER"] == "1"  # grading/conf.py: use the pod's ServiceAccount
+    hpa = default_chart.get("HorizontalPodAutoscaler", "podium-worker")
+    assert hpa["spec"]["scaleTargetRef"]["name"] == "podium-worker"
+
+
+def test_beat_is_a_single_replica_that_is_recreated_not_rolled(default_chart):
+    beat = default_chart.get("Deployment", "podium-beat")["spec"]
+    assert beat["replicas"] == 1
+    assert beat["strategy"] == {"type": "Recreate"}
+    assert beat["template"]["spec"]["containers"][0]["command"][:3] == ["celery", "--app=lms", "beat"]
+    # The reaper is scheduled only when a cluster is configured (grading/conf.py beat_schedule).
+    env = {e["name"]: e.get("value") for e in beat["template"]["spec"]["containers"][0]["env"]}
+    assert env["GRADING_KUBE_IN_CLUSTER"] == "1"
+    assert beat["template"]["spec"]["automountServiceAccountToken"] is False
+
+
+def test_migrations_and_course_import_run_as_a_hook_job(default_chart):
+    job = default_chart.of_kind("Job")[0]
+    hooks = job["metadata"]["annotations"]["helm.sh/hook"].split(",")
+    assert "pre-upgrade" in hooks and "post-install" in hooks
+    script = job["spec"]["template"]["spec"]["containers"][0]["command"][-1]
+    assert "python manage.py migrate --no-input" in script
+    assert "python manage.py load_course courses/content/kubernetes-fundamentals" in script
+    # The app pods wait for the schema rather than serving errors meanwhile.
+    for name in ("podium-web", "podium-worker", "podium-beat"):
+        init = default_chart.get("Deployment", name)["spec"]["template"]["spec"]["initContainers"]
+        assert "migrate --check" in init[0]["command"][-1]
+
+
+def test_postgresql_keeps_its_data_on_a_volume_claim_template(default_chart):
+    pg = default_chart.get("StatefulSet", "podium-postgresql")["spec"]
+    assert pg["volumeClaimTemplates"][0]["metadata"]["name"] == "data"
+    mounts = pg["template"]["spec"]["containers"][0]["volumeMounts"]
+    assert {"name": "data", "mountPath": "/var/lib/postgresql/data"} in mounts
+
+
+def test_redis_appends_every_write_and_never_evicts_tasks(default_chart):
+    redis = default_chart.get("StatefulSet", "podium-redis")["spec"]
+    command = redis["template"]["spec"]["containers"][0]["command"][-1]
+    assert "--appendonly yes" in command
+    assert "--maxmemory-policy noeviction" in command
+    assert redis["volumeClaimTemplates"][0]["metadata"]["name"] == "data"
+
+
+@pytest.mark.parametrize("chart", ["default_chart", "external_chart"])
+def test_every_container_is_locked_down_and_sized(chart, request):
+    rendered = request.getfixturevalue(chart)
+    problems = []
+    for label, spec in rendered.pod_specs():
+        pod_security = spec.get("securityContext") or {}
+        for c in (spec.get("initContainers") or []) + spec["containers"]:
+            where = f"{label} container {c['name']}"
+            sc = c.get("securityContext") or {}
+            if not (sc.get("runAsNonRoot") or pod_security.get("runAsNonRoot")):
+                problems.append(f"{where}: runAsNonRoot")
+            if sc.get("readOnlyRootFilesystem") is not True:
+                problems.append(f"{where}: readOnlyRootFilesystem")
+            if sc.get("allowPrivilegeEscalation") is not False:
+                problems.append(f"{where}: allowPrivilegeEscalation")
+            if (sc.get("capabilities") or {}).get("drop") != ["ALL"]:
+                problems.append(f"{where}: capabilities.drop ALL")
+            seccomp = sc.get("seccompProfile") or pod_security.get("seccompProfile") or {}
+            if seccomp.get("type") != "RuntimeDefault":
+                problems.append(f"{where}: seccomp RuntimeDefault")
+            resources = c.get("resources") or {}
+            for field in ("requests", "limits"):
+                for resource in ("cpu", "memory"):
+                    if not (resources.get(field) or {}).get(resource):
+                        problems.append(f"{where}: {field}.{resource}")
+    assert problems == []
+
+
+def test_secrets_reach_the_app_as_mounted_files_never_as_env_values(default_chart):
+    secret = default_chart.get("Secret", "podium-secrets")
+    values = [v for v in secret["stringData"].values() if len(v) >= 16]
+    for label, spec in default_chart.pod_specs():
+        for c in (spec.get("initContainers") or []) + spec["containers"]:
+            text = json.dumps(c.get("env") or [])
+            assert not any(v in text for v in values), f"{label} {c['name']} has a secret value in env"
+            assert "secretKeyRef" not in text
+    web = default_chart.get("Deployment", "podium-web")["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in web["env"]}
+    assert env["SECRET_KEY_FILE"] == "/run/secrets/podium/SECRET_KEY"
+    assert env["DATABASE_URL_FILE"] == "/run/secrets/podium/DATABASE_URL"
+    assert env["REDIS_URL_FILE"] == "/run/secrets/podium/REDIS_URL"
+    assert {"name": "secrets", "mountPath": "/run/secrets/podium", "readOnly": True} in web["volumeMounts"]
+    assert secret["stringData"]["DATABASE_URL"].endswith("@podium-postgresql:5432/podium")
+
+
+def test_network_policies_deny_by_default_and_open_only_podiums_paths(default_chart):
+    policies = {p["metadata"]["name"]: p["spec"] for p in default_chart.of_kind("NetworkPolicy")}
+    deny = policies["podium-default-deny"]
+    assert deny["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in deny and "egress" not in deny
+    web_in = policies["podium-web-ingress"]["ingress"][0]
+    assert web_in["from"] == [{"namespaceSelector": {"matchLabels": {
+        "kubernetes.io/metadata.name": "ingress-nginx"}}}]
+    assert web_in["ports"] == [{"protocol": "TCP", "port": 8000}]
+    egress_ports = {p["port"] for rule in policies["podium-app-egress"]["egress"] for p in rule["ports"]}
+    assert egress_ports == {5432, 6379}
+    assert {p["port"] for p in policies["podium-dns"]["egress"][0]["ports"]} == {53}
+    assert policies["podium-worker-kube-api"]["podSelector"]["matchLabels"][
+        "app.kubernetes.io/component"] == "worker"
+    assert "podium-postgresql-ingress" in policies and "podium-redis-ingress" in policies
+
+
+def test_grader_rbac_impersonates_only_the_sandbox_applier(default_chart):
+    role = default_chart.of_kind("ClusterRole")[0]
+    impersonation = [r for r in role["rules"] if "impersonate" in r["verbs"]]
+    assert impersonation == [{"apiGroups": [""], "resources": ["serviceaccounts"],
+                              "resourceNames": ["podium-applier"], "verbs": ["impersonate"]}]
+    assert not any("*" in r["verbs"] or "*" in r["resources"] for r in role["rules"])
+    from grading.sandbox import APPLIER, APPLIER_RULES
+
+    assert APPLIER == "podium-applier"
+    # RBAC forbids granting what one does not hold: the grader holds every verb of the applier's Role.
+    held = {(g, r) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]}
+    assert {(g, r) for rule in APPLIER_RULES for g in rule["apiGroups"] for r in rule["resources"]} <= held
+
+
+def test_grader_rbac_covers_every_kind_the_cluster_adapter_reads(default_chart):
+    from grading.cluster import KINDS
+
+    role = default_chart.of_kind("ClusterRole")[0]
+    readable = {(g, r) for rule in role["rules"] if {"get", "list"} <= set(rule["verbs"])
+                for g in rule["apiGroups"] for r in rule["resources"]}
+    missing = [f"{api_version} {plural}" for (api_version, _kind), (plural, _namespaced) in KINDS.items()
+               if (api_version.rpartition("/")[0], plural) not in readable]
+    assert missing == []
+
+
+def test_admission_policy_confines_the_grader_to_labelled_sandbox_namespaces(default_chart):
+    from grading.sandbox import MANAGED_BY, MANAGER, namespace_name
+
+    policy = default_chart.of_kind("ValidatingAdmissionPolicy")[0]
+    binding = default_chart.of_kind("ValidatingAdmissionPolicyBinding")[0]
+    assert binding["spec"] == {"policyName": policy["metadata"]["name"], "validationActions": ["Deny"]}
+    spec = policy["spec"]
+    assert spec["failurePolicy"] == "Fail"
+    assert spec["matchConditions"][0]["expression"] == \
+        'request.userInfo.username == "system:serviceaccount:podium:podium-grader"'
+    prefix = json.loads(next(v["expression"] for v in spec["variables"] if v["name"] == "prefix"))
+    assert namespace_name(7).startswith(prefix)
+    text = json.dumps(spec["validations"])
+    assert MANAGED_BY in text and MANAGER in text
+    assert "pod-security.kubernetes.io/enforce" in text
+
+
+def test_service_monitor_scrapes_the_web_metrics_port(external_chart):
+    monitor = external_chart.get("ServiceMonitor", "podium-web")
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+    assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    service = external_chart.get("Service", "podium-web")
+    labels = service["metadata"]["labels"]
+    assert all(labels.get(k) == v for k, v in monitor["spec"]["selector"]["matchLabels"].items())
+    port_names = {p["name"] for p in service["spec"]["ports"]}
+    assert [e["port"] for e in monitor["spec"]["endpoints"]] == ["metrics"]
+    assert "metrics" in port_names
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ("web.replicas=1", "/web/replicas"),
+    ("image.tag=latest", "/image/tag"),
+    ("web.resources.limits=null", "limits"),
+    ("ingress.host=Not A Host", "/ingress/host"),
+    ("surprise=1", "surprise"),
+])
+def test_values_schema_rejects_bad_values_before_anything_is_rendered(setting, message):
+    result = render(sets=(setting,), check=False)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_every_values_field_is_documented():
+    """Every key of the first two levels has a comment line right above it."""
+    lines = (CHART / "values.yaml").read_text().splitlines()
+    undocumented = []
+    for number, line in enumerate(lines):
+        indent = len(line) - len(line.lstrip())
+        key = line.strip().split(":", 1)[0]
+        if indent > 2 or not line.strip() or line.strip().startswith(("#", "-")) or ":" not in line:
+            continue
+        if not lines[number - 1].strip().startswith("#"):
+            undocumented.append(f"line {number + 1}: {key}")
+    assert undocumented == []
+
+
+def test_notes_tell_the_operator_the_url_and_how_to_make_the_first_admin():
+    result = helm("install", "podium", str(CHART), "--dry-run=client", "--namespace", "podium")
+    assert "https://learn.podium.test/" in result.stdout
+    assert "createsuperuser" in result.stdout
+
+
+def test_rendered_chart_passes_podiums_own_practical_ten_out_of_ten(tmp_path):
+    render(output_dir=tmp_path)
+    # The practical asks for a README with the manifests: the deploy guide is that README.
+    shutil.copy(ROOT / "deploy" / "README.md", tmp_path / "README.md")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "grade", "--lab", "practical", "--trusted", str(tmp_path), "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    failed = [(c["id"], c["message"]) for c in report["checks"] if not c["passed"]]
+    assert failed == []
+    assert len(report["checks"]) == 10
+    assert report["score"] == report["max_score"] == 100
+    judged = report["checks"][0]["message"]
+    assert "Judging Deployment/podium-web: Ingress/podium routes to it through Service/podium-web." in judged
+    assert parse((tmp_path / "podium" / "templates" / "web.yaml").read_text()).of_kind("Deployment")

@@ -1,0 +1,82 @@
+"""Journey 4: an instructor in admin creates a cohort, enrols students from a CSV file, views
+the cohort's progress and quiz results, regrades a submission and exports CSV files."""
+
+import csv
+import io
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def _admin_login(page: Page, email: str, password: str) -> None:
+    page.goto("/admin/login/?next=/admin/")
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+
+
+def _choose(select, text: str) -> None:
+    select.select_option(select.locator("option", has_text=text).first.get_attribute("value"))
+
+
+def _download_csv(page: Page, link) -> list[list[str]]:
+    with page.expect_download() as info:
+        link.click()
+    return list(csv.reader(io.StringIO(open(info.value.path(), encoding="utf-8").read())))  # noqa: SIM115
+
+
+def test_instructor_creates_cohort_enrols_from_csv_views_progress_and_results(page: Page, people, tmp_path):
+    _admin_login(page, people.email("ivy"), people.password)
+
+    page.goto("/admin/courses/cohort/add/")
+    page.get_by_label("Name").fill("Gamma")
+    _choose(page.get_by_label("Course"), "Kubernetes")
+    page.locator("#id_starts_on").fill("2026-01-05")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"email\n{people.email('alice')}\nnew-dana@e2e.podium.test\nnot an email\n")
+    page.get_by_role("link", name="Enrol students").click()
+    page.get_by_label("…or a CSV file").set_input_files(roster)
+    page.get_by_role("button", name="Enrol").click()
+    messages = page.locator(".messagelist")
+    expect(messages).to_contain_text("Enrolled 2 student(s); 1 new account(s) invited")
+    expect(messages).to_contain_text("not an email")
+
+    page.get_by_role("link", name="Progress").click()
+    table = page.locator("#content table")
+    expect(table).to_contain_text(people.email("alice"))
+    expect(table).to_contain_text("new-dana@e2e.podium.test")
+    rows = _download_csv(page, page.get_by_role("link", name="Download CSV"))
+    assert rows[0][:3] == ["email", "name", "status"]
+    assert {r[0] for r in rows[1:]} == {people.email("alice"), "new-dana@e2e.podium.test"}
+
+    page.goto("/admin/courses/quiz/")
+    page.get_by_role("link", name="Results").first.click()
+    _choose(page.get_by_label("Cohort"), "Alpha")
+    results = page.locator("#content table")
+    expect(results).to_contain_text(people.email("alice"))
+    expect(results).to_contain_text(people.email("bob"))
+    rows = _download_csv(page, page.get_by_role("link", name="Download CSV"))
+    assert rows[0] == ["email", "name", "attempts", "best_score", "max_score", "passed"]
+    assert {r[0] for r in rows[1:]} == {people.email("alice"), people.email("bob")}
+
+
+def test_instructor_regrades_a_submission_from_admin(page: Page, people):
+    people.wait_for_grading(people.bob_submission)
+    _admin_login(page, people.email("ivy"), people.password)
+    page.goto("/admin/grading/submission/")
+    row = page.locator("#result_list tr").filter(
+        has=page.get_by_role("link", name=str(people.bob_submission), exact=True))
+    row.get_by_role("checkbox").check()
+    page.locator("select[name=action]").select_option(label="Grade the selected submissions again")
+    page.get_by_role("button", name="Go").click()
+    expect(page.locator(".messagelist")).to_contain_text("Queued 1 submission(s) for grading again.")
+
+    out = people.wait_for_grading(people.bob_submission, graded_count=2)
+    assert "status=passed" in out
+    page.goto(f"/admin/grading/submission/{people.bob_submission}/change/")
+    expect(page.locator(".field-graded_count")).to_contain_text("2")
+    expect(page.locator(".field-status")).to_contain_text("Passed")

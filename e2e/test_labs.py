@@ -1,0 +1,72 @@
+"""Journey 3: the practical. The reference solution passes; a broken variant fails with the
+failing checks, their hints and links to the lessons. The submission page updates in place
+(htmx polling, announced through aria-live) from the queue to the verdict, graded by the real
+Celery worker."""
+
+import re
+from pathlib import Path
+
+import yaml
+from playwright.sync_api import Page, expect
+
+from e2e.browser import GRADING_TIMEOUT_MS, assert_accessible
+from e2e.harness import COURSE_DIR
+
+LAB = "/courses/kubernetes-fundamentals/labs/practical/"
+PRACTICAL = COURSE_DIR / "labs" / "practical"
+BROKEN = PRACTICAL / "broken" / "first-draft"
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.name != "expect.yaml")
+
+
+def _submit(page: Page, files: list[Path]) -> None:
+    page.goto(LAB)
+    page.get_by_label("Upload files").set_input_files(files)
+    page.get_by_role("button", name="Submit for grading").click()
+    expect(page).to_have_url(re.compile(r"/submissions/\d+/$"))
+    expect(page.locator(".grading-live")).to_have_attribute("aria-live", "polite")
+    page.evaluate("() => { window.__noReload = true; }")
+    # The page usually opens before the worker has finished: then it shows the waiting state,
+    # announced as a status, and polls for the next one.
+    state = page.evaluate("""() => {
+        const section = document.querySelector('#submission-status');
+        if (!section.hasAttribute('hx-get')) return 'final';
+        return section.querySelector('.grading-progress').getAttribute('role');
+    }""")
+    assert state in ("status", "final")
+
+
+def _verdict(page: Page):
+    badge = page.locator("#submission-status .grading-score .badge")
+    expect(badge).to_be_visible(timeout=GRADING_TIMEOUT_MS)
+    assert page.evaluate("() => window.__noReload === true"), "the page reloaded instead of updating"
+    return badge
+
+
+def test_reference_solution_passes_and_broken_one_shows_failing_checks_with_hints(page: Page, login):
+    login("alice")
+    page.goto(LAB)
+    assert_accessible(page)
+
+    _submit(page, _files(PRACTICAL / "solution"))
+    expect(_verdict(page)).to_have_text("Passed")
+    expect(page.locator(".check-failed")).to_have_count(0)
+    assert_accessible(page)
+
+    readme = PRACTICAL / "solution" / "README.md"
+    _submit(page, [*_files(BROKEN), readme])
+    expect(_verdict(page)).to_have_text("Failed")
+    failing = yaml.safe_load((BROKEN / "expect.yaml").read_text())["fails"]
+    expect(page.locator(".check-failed")).to_have_count(len(failing))
+    for check in failing:
+        item = page.locator(f"#check-{check}")
+        expect(item).to_have_class(re.compile(r"\bcheck-failed\b"))
+        expect(item.locator(".check-hint")).to_be_visible()
+        expect(item.get_by_role("link", name="Read the lesson section")).to_have_attribute(
+            "href", re.compile(r"/courses/kubernetes-fundamentals/lessons/"))
+    assert_accessible(page)
+
+    page.locator(f"#check-{failing[0]}").get_by_role("link", name="Read the lesson section").click()
+    expect(page.locator("article.lesson h1")).to_be_visible()

@@ -1,0 +1,427 @@
+"""The one door to a Kubernetes cluster: the only module that imports the `kubernetes` client.
+
+Narrow on purpose: create a sandbox (namespace + guardrails), apply objects into it (server-side
+apply, dry run first), read its state, delete it, list expired sandboxes, clear finalizers.
+Everything above this module sees plain dicts and the errors below:
+
+- ClusterUnavailable (a ConnectionError): the API did not answer, timed out or answered 5xx/429.
+  The task retries it; if it outlasts the retries the submission ends "not graded".
+- ClusterError (a GraderError): the API refused the grader itself (403 to our identity, a
+  namespace of the same name owned by someone else): a misconfiguration, "not graded".
+- Per-object apply refusals (422 schema, 403 admission: PSA, quota, webhooks) are the
+  student's, returned as ApplyProblem values, never raised.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import urllib3
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from kubernetes.client.exceptions import ApiException
+
+from grading import sandbox
+from grading.conf import ClusterSettings
+from grading.pipeline import GraderError
+from grading.sandbox import SandboxSpec
+
+logger = logging.getLogger(__name__)
+
+
+class ClusterUnavailable(ConnectionError):
+    """The API is away, slow or failing (5xx, 429, timeout): trying again may help."""
+
+
+class ClusterError(GraderError):
+    """The cluster refused the grader itself: a misconfiguration, not the student's fault."""
+
+
+@dataclass(frozen=True)
+class ApplyProblem:
+    ref: str  # "Deployment/iris"
+    status: int
+    reason: str
+    message: str
+
+    def text(self) -> str:
+        return f"{self.ref}: the cluster refused it ({self.reason}): {self.message}"
+
+
+@dataclass
+class ObservedState:
+    objects: list[dict] = field(default_factory=list)  # student objects and what controllers made
+    events: list[dict] = field(default_factory=list)
+    logs: dict[str, str] = field(default_factory=dict)  # "pod/container" -> last lines (previous run)
+
+    def of_kind(self, kind: str) -> list[dict]:
+        return [o for o in self.objects if o.get("kind") == kind]
+
+
+@dataclass(frozen=True)
+class SandboxInfo:
+    name: str
+    submission: str
+    lab: str
+    expires_at: datetime.datetime | None
+    terminating_since: datetime.datetime | None
+
+
+# (apiVersion, kind) -> (plural, namespaced). Other kinds are resolved by discovery.
+KINDS: dict[tuple[str, str], tuple[str, bool]] = {
+    ("v1", "Namespace"): ("namespaces", False),
+    ("v1", "Pod"): ("pods", True),
+    ("v1", "Service"): ("services", True),
+    ("v1", "ConfigMap"): ("configmaps", True),
+    ("v1", "Secret"): ("secrets", True),
+    ("v1", "PersistentVolumeClaim"): ("persistentvolumeclaims", True),
+    ("v1", "ServiceAccount"): ("serviceaccounts", True),
+    ("v1", "Event"): ("events", True),
+    ("v1", "ResourceQuota"): ("resourcequotas", True),
+    ("v1", "LimitRange"): ("limitranges", True),
+    ("apps/v1", "Deployment"): ("deployments", True),
+    ("apps/v1", "StatefulSet"): ("statefulsets", True),
+    ("apps/v1", "DaemonSet"): ("daemonsets", True),
+    ("apps/v1", "ReplicaSet"): ("replicasets", True),
+    ("batch/v1", "Job"): ("jobs", True),
+    ("batch/v1", "CronJob"): ("cronjobs", True),
+    ("networking.k8s.io/v1", "Ingress"): ("ingresses", True),
+    ("networking.k8s.io/v1", "NetworkPolicy"): ("networkpolicies", True),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"): ("horizontalpodautoscalers", True),
+    ("autoscaling/v1", "HorizontalPodAutoscaler"): ("horizontalpodautoscalers", True),
+    ("policy/v1", "PodDisruptionBudget"): ("poddisruptionbudgets", True),
+    ("discovery.k8s.io/v1", "EndpointSlice"): ("endpointslices", True),
+    ("rbac.authorization.k8s.io/v1", "Role"): ("roles", True),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): ("rolebindings", True),
+}
+WORKLOADS = [
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "DaemonSet"),
+    ("batch/v1", "CronJob"),
+    ("batch/v1", "Job"),
+    ("apps/v1", "ReplicaSet"),
+    ("v1", "Pod"),
+]
+OBSERVED_ALWAYS = [("v1", "Pod"), ("apps/v1", "ReplicaSet"), ("discovery.k8s.io/v1", "EndpointSlice")]
+# Applied first: what workloads refer to exists before they start.
+_APPLY_ORDER = ["ConfigMap", "Secret", "PersistentVolumeClaim", "Service"]
+_TRANSIENT_STATUS = {0, 429, 500, 502, 503, 504}
+
+
+def _ref(obj: dict) -> str:
+    return f"{obj.get('kind')}/{(obj.get('metadata') or {}).get('name')}"
+
+
+def _status_message(exc: ApiException) -> tuple[str, str]:
+    try:
+        body = json.loads(exc.body or "{}")
+    except (TypeError, ValueError):
+        body = {}
+    return str(body.get("reason") or exc.reason or exc.status), str(body.get("message") or exc.body or "")
+
+
+class Cluster:
+    """A cluster reached through one `kubernetes.client.ApiClient`."""
+
+    def __init__(self, api: k8s.ApiClient, *, request_timeout: float = 10.0):
+        self.api = api
+        self.timeout = request_timeout
+        self._discovered: dict[tuple[str, str], tuple[str, bool]] = {}
+
+    @classmethod
+    def from_settings(cls, settings: ClusterSettings) -> Cluster:
+        configuration = k8s.Configuration()
+        if settings.in_cluster:
+            k8s_config.load_incluster_config(client_configuration=configuration)
+        else:
+            k8s_config.load_kube_config(
+                config_file=settings.kubeconfig, context=settings.context, client_configuration=configuration
+            )
+        return cls.for_configuration(configuration, request_timeout=settings.request_timeout)
+
+    @classmethod
+    def for_configuration(cls, configuration: k8s.Configuration, *, request_timeout: float = 10.0) -> Cluster:
+        configuration.retries = False  # we decide about retrying (the task does), not urllib3
+        return cls(k8s.ApiClient(configuration), request_timeout=request_timeout)
+
+    @classmethod
+    def for_url(cls, url: str, *, request_timeout: float = 10.0) -> Cluster:
+        """A cluster at a plain URL with no credentials (the test emulator, `kubectl proxy`)."""
+        return cls.for_configuration(k8s.Configuration(host=url), request_timeout=request_timeout)
+
+    def close(self) -> None:
+        self.api.close()
+
+    # --- transport ------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict | None = None,
+        body: Any = None,
+        content_type: str = "application/json",
+        as_user: str | None = None,
+        raw: bool = False,
+    ) -> Any:
+        headers = {"Accept": "application/json", "Content-Type": content_type}
+        if as_user:
+            headers["Impersonate-User"] = as_user
+        try:
+            response = self.api.call_api(
+                path,
+                method,
+                query_params=list((query or {}).items()),
+                header_params=headers,
+                body=body,
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=(self.timeout, self.timeout),
+                _return_http_data_only=True,
+            )
+        except ApiException as exc:
+            if exc.status in _TRANSIENT_STATUS:
+                raise ClusterUnavailable(f"{method} {path}: HTTP {exc.status} {exc.reason}") from exc
+            raise
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise ClusterUnavailable(f"{method} {path}: {exc!r}") from exc
+        data = response.data.decode("utf-8", "replace")
+        return data if raw else json.loads(data or "{}")
+
+    def _resource(self, api_version: str, kind: str) -> tuple[str, bool]:
+        key = (api_version, kind)
+        if key in KINDS:
+            return KINDS[key]
+        if key not in self._discovered:
+            prefix = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+            try:
+                listing = self._call("GET", prefix)
+            except ApiException as exc:
+                if exc.status == 404:
+                    raise LookupError(f"the cluster does not serve {api_version}") from None
+                raise
+            for res in listing.get("resources", []):
+                if "/" not in res["name"]:
+                    self._discovered[(api_version, res["kind"])] = (res["name"], bool(res["namespaced"]))
+            if key not in self._discovered:
+                raise LookupError(f"the cluster does not serve {kind} in {api_version}")
+        return self._discovered[key]
+
+    def _path(self, api_version: str, kind: str, namespace: str | None, name: str | None = None) -> str:
+        plural, namespaced = self._resource(api_version, kind)
+        path = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+        if namespaced and namespace:
+            path += f"/namespaces/{namespace}"
+        path += f"/{plural}"
+        return f"{path}/{name}" if name else path
+
+    def _server_side_apply(
+        self, obj: dict, namespace: str | None, *, dry_run: bool = False, as_user: str | None = None
+    ) -> dict:
+        query = {"fieldManager": sandbox.FIELD_MANAGER, "force": "true"}
+        if dry_run:
+            query["dryRun"] = "All"
+        path = self._path(obj["apiVersion"], obj["kind"], namespace, obj["metadata"]["name"])
+        return self._call(
+            "PATCH", path, query=query, body=obj, content_type="application/apply-patch+yaml", as_user=as_user
+        )
+
+    def _list(
+        self, api_version: str, kind: str, namespace: str | None, *, selector: str | None = None
+    ) -> list:
+        query = {"labelSelector": selector} if selector else None
+        found = self._call("GET", self._path(api_version, kind, namespace), query=query)
+        items = found.get("items") or []
+        for item in items:  # lists carry no kind per item
+            item.setdefault("apiVersion", api_version)
+            item.setdefault("kind", kind)
+        return items
+
+    # --- the interface ------------------------------------------------------------------------
+
+    def version(self) -> str:
+        info = self._call("GET", "/version")
+        return str(info.get("gitVersion", "unknown"))
+
+    def create_sandbox(self, spec: SandboxSpec) -> bool:
+        """Create the namespace and its guardrails. Returns False when the namespace was there
+        already (a retry of the same submission: 409), True when it was made now. Guardrails
+        are applied either way (server-side apply is idempotent)."""
+        manifest = sandbox.namespace_manifest(spec)
+        created = True
+        try:
+            self._call("POST", "/api/v1/namespaces", body=manifest)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise ClusterError(f"creating namespace {spec.namespace}: {_status_message(exc)[1]}") from exc
+            created = False
+            existing = self._call("GET", f"/api/v1/namespaces/{spec.namespace}")
+            labels = (existing.get("metadata") or {}).get("labels") or {}
+            if labels.get(sandbox.SUBMISSION) != str(spec.submission_id):
+                raise ClusterError(
+                    f"namespace {spec.namespace} exists and is not this submission's sandbox"
+                ) from exc
+            if (existing.get("metadata") or {}).get("deletionTimestamp"):
+                raise ClusterUnavailable(f"namespace {spec.namespace} is still terminating") from exc
+        for obj in sandbox.guardrails(spec):
+            try:
+                self._server_side_apply(obj, spec.namespace)
+            except ApiException as exc:
+                raise ClusterError(f"guardrail {_ref(obj)}: {_status_message(exc)[1]}") from exc
+        return created
+
+    def apply(self, namespace: str, objects: list[dict], *, dry_run_first: bool = True) -> list[ApplyProblem]:
+        """Server-side apply `objects` into `namespace` as the sandbox's own service account.
+
+        A `dryRun=All` pass goes first: if admission refuses anything (schema, PSA, quota,
+        webhooks) nothing is applied and every refusal is returned, one per object."""
+        ordered = sorted(
+            objects,
+            key=lambda o: (
+                _APPLY_ORDER.index(o["kind"]) if o.get("kind") in _APPLY_ORDER else len(_APPLY_ORDER)
+            ),
+        )
+        prepared = [{**o, "metadata": {**o["metadata"], "namespace": namespace}} for o in ordered]
+        user = sandbox.applier_username(namespace)
+        passes = [True, False] if dry_run_first else [False]
+        for dry_run in passes:
+            problems = []
+            for obj in prepared:
+                try:
+                    self._server_side_apply(obj, namespace, dry_run=dry_run, as_user=user)
+                except LookupError as exc:
+                    problems.append(ApplyProblem(_ref(obj), 404, "NotFound", str(exc)))
+                except ApiException as exc:
+                    if exc.status == 401:
+                        raise ClusterError(
+                            f"the cluster does not accept the grader's credentials: {exc.reason}"
+                        ) from exc
+                    reason, message = _status_message(exc)
+                    problems.append(ApplyProblem(_ref(obj), int(exc.status or 0), reason, message))
+            if problems:
+                return problems
+        return []
+
+    def read_state(
+        self, namespace: str, kinds: list[tuple[str, str]], *, log_lines: int = 20
+    ) -> ObservedState:
+        """The objects of `kinds` in the namespace (guardrails left out), plus pods, ReplicaSets,
+        EndpointSlices, events and the last log lines of containers that restarted."""
+        state = ObservedState()
+        wanted = list(dict.fromkeys([*kinds, *OBSERVED_ALWAYS]))
+        for api_version, kind in wanted:
+            try:
+                items = self._list(api_version, kind, namespace)
+            except (LookupError, ApiException) as exc:
+                if isinstance(exc, ApiException) and exc.status not in (403, 404):
+                    raise ClusterError(f"reading {kind}: {_status_message(exc)[1]}") from exc
+                continue  # a kind this cluster does not serve (a CRD that is not installed)
+            state.objects += [
+                o
+                for o in items
+                if ((o.get("metadata") or {}).get("labels") or {}).get(sandbox.MANAGED_BY) != sandbox.MANAGER
+            ]
+        state.events = self._list("v1", "Event", namespace)
+        for pod in state.of_kind("Pod"):
+            for status in (pod.get("status") or {}).get("containerStatuses") or []:
+                if status.get("restartCount", 0) > 0:
+                    key = f"{pod['metadata']['name']}/{status.get('name')}"
+                    state.logs[key] = self.logs(
+                        namespace, pod["metadata"]["name"], status.get("name"), lines=log_lines
+                    )
+        return state
+
+    def logs(self, namespace: str, pod: str, container: str, *, lines: int = 20) -> str:
+        """The last lines of the previous run of a container ("" when there are none)."""
+        query = {"container": container, "tailLines": str(lines), "previous": "true"}
+        try:
+            return self._call("GET", f"/api/v1/namespaces/{namespace}/pods/{pod}/log", query=query, raw=True)
+        except ApiException:
+            return ""
+
+    def delete_sandbox(self, namespace: str) -> None:
+        """Delete workloads first (their pods stop before the namespace's other objects go),
+        then the namespace. Deleting what is gone already is fine."""
+        for api_version, kind in WORKLOADS:
+            try:
+                self._call(
+                    "DELETE",
+                    self._path(api_version, kind, namespace),
+                    query={"propagationPolicy": "Background"},
+                )
+            except ApiException as exc:
+                if exc.status != 404:
+                    raise ClusterError(f"deleting {kind} in {namespace}: {_status_message(exc)[1]}") from exc
+        try:
+            self._call("DELETE", f"/api/v1/namespaces/{namespace}", query={"propagationPolicy": "Background"})
+        except ApiException as exc:
+            if exc.status != 404:
+                raise ClusterError(f"deleting namespace {namespace}: {_status_message(exc)[1]}") from exc
+
+    def sandboxes(self) -> list[SandboxInfo]:
+        """Every namespace this grader manages, with its expiry and Terminating state."""
+        found = []
+        for ns in self._list("v1", "Namespace", None, selector=sandbox.SELECTOR):
+            meta = ns.get("metadata") or {}
+            labels, annotations = meta.get("labels") or {}, meta.get("annotations") or {}
+            found.append(
+                SandboxInfo(
+                    name=meta["name"],
+                    submission=labels.get(sandbox.SUBMISSION, ""),
+                    lab=labels.get(sandbox.LAB, ""),
+                    expires_at=_time(annotations.get(sandbox.EXPIRES_AT)),
+                    terminating_since=_time(meta.get("deletionTimestamp")),
+                )
+            )
+        return found
+
+    def expired_sandboxes(self, now: datetime.datetime) -> list[SandboxInfo]:
+        """Sandboxes past their expires-at (one without a readable expiry counts as expired)."""
+        return [s for s in self.sandboxes() if s.expires_at is None or s.expires_at <= now]
+
+    def clear_finalizers(self, namespace: str) -> int:
+        """Remove finalizers students set on objects in the namespace (they would keep it
+        Terminating forever). Returns how many objects were released."""
+        released = 0
+        for (api_version, kind), (_plural, namespaced) in KINDS.items():
+            if (
+                not namespaced
+                or kind == "Event"
+                or (api_version, kind) == ("autoscaling/v1", "HorizontalPodAutoscaler")
+            ):
+                continue
+            try:
+                items = self._list(api_version, kind, namespace)
+            except ApiException:
+                continue
+            for item in items:
+                if (item.get("metadata") or {}).get("finalizers"):
+                    self._call(
+                        "PATCH",
+                        self._path(api_version, kind, namespace, item["metadata"]["name"]),
+                        body={"metadata": {"finalizers": None}},
+                        content_type="application/merge-patch+json",
+                    )
+                    released += 1
+        return released
+
+
+def _time(value: str | None) -> datetime.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+
+
+def connect(settings: ClusterSettings | None) -> Cluster | None:
+    """The configured cluster, or None when none is configured (grading stays static-only)."""
+    return Cluster.from_settings(settings) if settings else None

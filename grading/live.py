@@ -1,0 +1,234 @@
+"""Live grading: one sandbox per submission, created, applied into, watched, judged, torn down.
+
+Talks to the cluster only through grading.cluster.Cluster; the verdicts and diagnoses are
+pure functions of the observed state (grading.live_checks, grading.diagnostics). Teardown runs
+in `finally`, so a failing stage, an API outage or Celery's soft time limit still deletes the
+sandbox; what a killed worker leaves behind the reaper deletes once its TTL has passed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from grading.cluster import ApplyProblem, Cluster, ObservedState
+from grading.diagnostics import Diagnosis, diagnose, settled
+from grading.live_checks import LiveVerdict, live_checks
+from grading.sandbox import SandboxSpec, namespace_name
+
+logger = logging.getLogger(__name__)
+
+SKIPPED_NOTE = "live checks skipped: no cluster configured"
+
+
+@dataclass
+class LiveResult:
+    namespace: str
+    problems: list[ApplyProblem] = field(default_factory=list)  # admission refused these (dry run)
+    verdicts: list[LiveVerdict] = field(default_factory=list)
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # ms per stage
+    settled: bool = False
+    evidence: dict = field(default_factory=dict)
+
+
+def _involved(event: dict) -> str:
+    involved = event.get("involvedObject") or {}
+    return f"{involved.get('kind')}/{involved.get('name')}"
+
+
+def _evidence(state: ObservedState, version: str) -> dict:
+    pods = [
+        {
+            "name": p["metadata"]["name"],
+            "phase": (p.get("status") or {}).get("phase"),
+            "containers": (p.get("status") or {}).get("containerStatuses") or [],
+        }
+        for p in state.of_kind("Pod")
+    ]
+    events = [
+        {
+            "object": _involved(e),
+            "type": e.get("type"),
+            "reason": e.get("reason"),
+            "message": e.get("message"),
+        }
+        for e in state.events
+    ][-50:]
+    objects = [
+        {"kind": o.get("kind"), "name": (o.get("metadata") or {}).get("name"), "status": o.get("status")}
+        for o in state.objects
+        if o.get("kind") not in ("Pod", "EndpointSlice")
+    ]
+    return {"cluster_version": version, "objects": objects, "pods": pods, "events": events}
+
+
+def grade_live(
+    cluster: Cluster,
+    *,
+    submission_id: int,
+    lab: str,
+    objects: list[dict],
+    time_limit: float,
+    ttl_seconds: int,
+    pod_security: str = "restricted",
+    poll_seconds: float = 1.0,
+    now: datetime.datetime | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    on_stage: Callable[[str], None] | None = None,
+) -> LiveResult:
+    """Create the sandbox, apply `objects` (dry run first), wait until settled or `time_limit`,
+    observe, judge, and always delete the sandbox. Raises ClusterUnavailable / ClusterError."""
+    now = now or datetime.datetime.now(datetime.UTC)
+    spec = SandboxSpec(
+        submission_id=submission_id,
+        lab=lab,
+        expires_at=now + datetime.timedelta(seconds=ttl_seconds),
+        pod_security=pod_security,
+    )
+    result = LiveResult(namespace=spec.namespace)
+    kinds = list(dict.fromkeys((o["apiVersion"], o["kind"]) for o in objects))
+
+    def timed(name: str, fn):
+        if on_stage:
+            on_stage(name)
+        start = time.perf_counter()
+        try:
+            return fn()
+        finally:
+            result.timings[name] = round(1000 * (time.perf_counter() - start), 2)
+
+    try:
+        timed("sandbox", lambda: cluster.create_sandbox(spec))
+        result.problems = timed("apply", lambda: cluster.apply(spec.namespace, objects))
+        if result.problems:
+            return result
+
+        def wait() -> ObservedState:
+            deadline = clock() + time_limit
+            while True:
+                state = cluster.read_state(spec.namespace, kinds)
+                if settled(state):
+                    result.settled = True
+                    return state
+                left = deadline - clock()
+                if left <= 0:
+                    return state
+                sleep(min(poll_seconds, left))
+
+        state = timed("wait", wait)
+        result.verdicts = live_checks(state)
+        result.diagnoses = diagnose(state, spec.namespace)
+        result.evidence = _evidence(state, timed("version", cluster.version))
+        return result
+    finally:
+        try:
+            timed("teardown", lambda: cluster.delete_sandbox(spec.namespace))
+        except Exception:  # the reaper deletes it once its TTL has passed
+            logger.warning("could not delete sandbox %s; the reaper will", spec.namespace, exc_info=True)
+
+
+@dataclass
+class ReapReport:
+    deleted: list[str] = field(default_factory=list)
+    released: dict[str, int] = field(default_factory=dict)  # namespace -> objects whose finalizers went
+    stuck: list[str] = field(default_factory=list)  # Terminating for longer than `stuck_after`
+
+
+def reap(cluster: Cluster, *, now: datetime.datetime, stuck_after: datetime.timedelta) -> ReapReport:
+    """Delete sandboxes past their TTL; in sandboxes being deleted, clear finalizers students
+    set (they would hold the namespace forever) and report those Terminating too long."""
+    report = ReapReport()
+    for box in cluster.sandboxes():
+        if box.terminating_since is not None:
+            released = cluster.clear_finalizers(box.name)
+            if released:
+                report.released[box.name] = released
+            if now - box.terminating_since > stuck_after:
+                report.stuck.append(box.name)
+        elif box.expires_at is None or box.expires_at <= now:
+            cluster.delete_sandbox(box.name)
+            report.deleted.append(box.name)
+    return report
+
+
+__all__ = ["SKIPPED_NOTE", "LiveResult", "ReapReport", "grade_live", "namespace_name", "reap"]
+
+
+def _diagnosis_for(verdict: LiveVerdict, diagnoses: list[Diagnosis]) -> Diagnosis | None:
+    """The diagnosis that explains a failed verdict: about the same object, else (for a
+    workload or the pods) the first one about a pod or a ReplicaSet."""
+    subject = verdict.title.split(" ")[0]
+    exact = [d for d in diagnoses if d.subject.split(" ")[0] == subject]
+    if exact:
+        return exact[0]
+    if subject.startswith(("Deployment/", "StatefulSet/")) or verdict.id == "live-pods-ready":
+        return next((d for d in diagnoses if d.subject.startswith(("Pod/", "ReplicaSet/"))), None)
+    return None
+
+
+# --- into the grade report (called by grading.services) -----------------------------------------
+
+
+def merge_into(report, result: LiveResult, parsed_objects: list, resolve_link: Callable[[str], str]) -> None:
+    """Add the live stage's outcome to a static GradeReport: admission refusals become errors
+    (located like schema errors), verdicts become 0-point checks the lab must also pass,
+    diagnoses become notes; timings and evidence go with the stages."""
+    from grading.parsing import Problem
+    from grading.pipeline import CheckResult
+
+    by_ref = {o.ref: o for o in parsed_objects}
+    for problem in result.problems:
+        obj = by_ref.get(problem.ref)
+        report.errors.append(
+            obj.problem([], problem.text())
+            if obj
+            else Problem("(submission)", None, None, None, problem.text())
+        )
+    for verdict in result.verdicts:
+        diagnosis = _diagnosis_for(verdict, result.diagnoses)
+        report.checks.append(
+            CheckResult(
+                id=verdict.id[:80],
+                title=verdict.title[:200],
+                passed=verdict.passed,
+                points=0.0,
+                max_points=0.0,
+                message=verdict.message,
+                expected=verdict.expected,
+                observed=verdict.observed,
+                hint=diagnosis.text() if diagnosis and not verdict.passed else "",
+                lesson_url=resolve_link(diagnosis.lesson_link) if diagnosis and not verdict.passed else "",
+            )
+        )
+    for diagnosis in result.diagnoses:
+        note = f"Diagnosis ({diagnosis.code}): {diagnosis.text()}"
+        if diagnosis.evidence:
+            note += "\n" + diagnosis.evidence[-1500:]
+        report.notes.append(note)
+    if result.verdicts and not all(v.passed for v in result.verdicts):
+        report.passed = False
+        report.notes.append("The lab passes only when its live checks pass too.")
+    if not result.settled and not result.problems:
+        report.notes.append("The sandbox had not settled when the lab's time limit ran out.")
+    report.stages.append(
+        {
+            "name": "live",
+            "ms": round(sum(result.timings.values()), 2),
+            "timings": result.timings,
+            "namespace": result.namespace,
+            "diagnoses": [d.as_dict() for d in result.diagnoses],
+            "evidence": result.evidence,
+        }
+    )
+
+
+@functools.cache
+def cluster_for(settings) -> Cluster:
+    """One client (and connection pool) per worker process and configuration."""
+    return Cluster.from_settings(settings)

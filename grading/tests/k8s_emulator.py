@@ -1,0 +1,544 @@
+"""A Kubernetes API emulator for tests: the subset grading/cluster.py uses, over real HTTP.
+
+No cluster can run on our machines (see docs/cluster-testing.md), so contract tests drive the
+real `kubernetes` client against this server on 127.0.0.1. It keeps objects in memory and
+implements: /version and discovery; namespaces (create, 409, delete → Terminating → cascade,
+stuck while an object inside has finalizers); create / get / list (labelSelector) / replace /
+merge-patch / server-side apply (create-or-merge, `dryRun=All`, fieldManager required) /
+delete / deletecollection; the status subresource; pod logs; Status bodies for 400/403/404/
+409/422; impersonation of a namespace's service account (allowed only inside that namespace,
+and only once a RoleBinding there names it); admission hooks (PSA, quota) and fault injection
+(HTTP errors, delays, dropped connections). There is no scheduler or controller: tests play
+them through `on_write` hooks or by writing status directly.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+RESOURCES: dict[str, list[tuple[str, str, bool]]] = {  # groupVersion -> (plural, kind, namespaced)
+    "v1": [
+        ("namespaces", "Namespace", False),
+        ("pods", "Pod", True),
+        ("services", "Service", True),
+        ("configmaps", "ConfigMap", True),
+        ("secrets", "Secret", True),
+        ("persistentvolumeclaims", "PersistentVolumeClaim", True),
+        ("serviceaccounts", "ServiceAccount", True),
+        ("events", "Event", True),
+        ("resourcequotas", "ResourceQuota", True),
+        ("limitranges", "LimitRange", True),
+        ("endpoints", "Endpoints", True),
+    ],
+    "apps/v1": [
+        ("deployments", "Deployment", True),
+        ("statefulsets", "StatefulSet", True),
+        ("daemonsets", "DaemonSet", True),
+        ("replicasets", "ReplicaSet", True),
+    ],
+    "batch/v1": [("jobs", "Job", True), ("cronjobs", "CronJob", True)],
+    "networking.k8s.io/v1": [("ingresses", "Ingress", True), ("networkpolicies", "NetworkPolicy", True)],
+    "autoscaling/v2": [("horizontalpodautoscalers", "HorizontalPodAutoscaler", True)],
+    "autoscaling/v1": [("horizontalpodautoscalers", "HorizontalPodAutoscaler", True)],
+    "policy/v1": [("poddisruptionbudgets", "PodDisruptionBudget", True)],
+    "discovery.k8s.io/v1": [("endpointslices", "EndpointSlice", True)],
+    "rbac.authorization.k8s.io/v1": [("roles", "Role", True), ("rolebindings", "RoleBinding", True)],
+    "monitoring.coreos.com/v1": [
+        ("servicemonitors", "ServiceMonitor", True),
+        ("podmonitors", "PodMonitor", True),
+    ],
+}
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, reason: str, message: str):
+        super().__init__(message)
+        self.code, self.reason, self.message = code, reason, message
+
+    def body(self) -> dict:
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+            "code": self.code,
+        }
+
+
+@dataclass
+class Fault:
+    matches: Callable[[str, str], bool]  # (method, path) -> bool
+    action: str  # "status", "delay", "drop"
+    remaining: int
+    status: int = 500
+    seconds: float = 0.0
+
+
+Admission = Callable[[str, dict, str | None], ApiError | None]  # (verb, object, namespace)
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def merge(base: dict, patch: dict) -> dict:
+    """JSON merge patch (RFC 7386): dicts merge, None deletes, everything else replaces."""
+    result = dict(base)
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def selector_matches(selector: str, labels: dict) -> bool:
+    for term in filter(None, (t.strip() for t in selector.split(","))):
+        if "!=" in term:
+            key, value = term.split("!=", 1)
+            if labels.get(key) == value:
+                return False
+        elif "=" in term:
+            key, value = term.replace("==", "=").split("=", 1)
+            if labels.get(key) != value:
+                return False
+        elif term.startswith("!"):
+            if term[1:] in labels:
+                return False
+        elif term not in labels:
+            return False
+    return True
+
+
+class KubernetesEmulator:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.store: dict[tuple[str, str, str, str], dict] = {}  # (groupVersion, plural, ns, name)
+        self.faults: list[Fault] = []
+        self.admission: list[Admission] = []
+        self.on_write: list[Callable[[KubernetesEmulator, dict], None]] = []
+        self.logs: dict[tuple[str, str, str], str] = {}  # (namespace, pod, container) -> text
+        self.requests: list[tuple[str, str, str | None]] = []  # (method, path, impersonated user)
+        self.stuck_namespaces: set[str] = set()  # deleted namespaces that never finish
+        self._kinds = {
+            (gv, kind): (plural, ns) for gv, items in RESOURCES.items() for plural, kind, ns in items
+        }
+        self._plurals = {
+            (gv, plural): (kind, ns) for gv, items in RESOURCES.items() for plural, kind, ns in items
+        }
+        self.server: ThreadingHTTPServer | None = None
+        self.thread: threading.Thread | None = None
+        self.url = ""
+        for name in ("default", "kube-system"):
+            self.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> KubernetesEmulator:
+        emulator = self
+
+        class Handler(_Handler):
+            emu = emulator
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, args=(0.05,), name="k8s-emulator", daemon=True
+        )
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+    # --- test helpers ------------------------------------------------------------------------
+
+    def fail(self, *, status: int = 500, times: int = 1, method: str | None = None, path: str = "") -> None:
+        self.faults.append(
+            Fault(lambda m, p: (method is None or m == method) and path in p, "status", times, status=status)
+        )
+
+    def delay(self, seconds: float, *, times: int = 1, method: str | None = None, path: str = "") -> None:
+        self.faults.append(
+            Fault(lambda m, p: (method is None or m == method) and path in p, "delay", times, seconds=seconds)
+        )
+
+    def drop(self, *, times: int = 1, method: str | None = None, path: str = "") -> None:
+        """Close the connection without answering: the API went away mid-request."""
+        self.faults.append(Fault(lambda m, p: (method is None or m == method) and path in p, "drop", times))
+
+    def put(self, obj: dict) -> dict:
+        """Store an object as is (a controller's or the test's write), defaults filled in."""
+        with self.lock:
+            gv, kind = obj["apiVersion"], obj["kind"]
+            plural, namespaced = self._kinds[(gv, kind)]
+            meta = obj.setdefault("metadata", {})
+            meta.setdefault("uid", str(uuid.uuid4()))
+            meta.setdefault("creationTimestamp", _now())
+            meta["resourceVersion"] = str(time.monotonic_ns())
+            if kind == "Namespace":
+                obj.setdefault("status", {"phase": "Active"})
+                meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
+            key = (gv, plural, meta.get("namespace", "") if namespaced else "", meta["name"])
+            self.store[key] = obj
+            return obj
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str = "") -> dict | None:
+        plural, namespaced = self._kinds[(api_version, kind)]
+        with self.lock:
+            return self.store.get((api_version, plural, namespace if namespaced else "", name))
+
+    def objects(self, namespace: str | None = None, kind: str | None = None) -> list[dict]:
+        with self.lock:
+            return [
+                o
+                for (_, _, ns, _), o in self.store.items()
+                if (namespace is None or ns == namespace) and (kind is None or o.get("kind") == kind)
+            ]
+
+    def namespaces(self) -> list[str]:
+        return [o["metadata"]["name"] for o in self.objects(kind="Namespace")]
+
+    # --- request handling ----------------------------------------------------------------
+
+    def handle(self, method: str, path: str, query: dict, body: bytes, headers) -> tuple[int, object]:
+        user = headers.get("Impersonate-User")
+        with self.lock:
+            self.requests.append((method, path, user))
+            fault = next((f for f in self.faults if f.remaining > 0 and f.matches(method, path)), None)
+            if fault:
+                fault.remaining -= 1
+        if fault and fault.action == "status":
+            raise ApiError(fault.status, "InternalError", "injected fault")
+        if fault and fault.action == "delay":
+            time.sleep(fault.seconds)
+        if fault and fault.action == "drop":
+            raise ConnectionAbortedError
+        if path == "/version":
+            return 200, {
+                "major": "1",
+                "minor": "32",
+                "gitVersion": "v1.32.0-emulator",
+                "platform": "linux/amd64",
+            }
+        if path == "/api":
+            return 200, {"kind": "APIVersions", "versions": ["v1"]}
+        if path == "/apis":
+            groups = [
+                {"name": gv.split("/")[0], "versions": [{"groupVersion": gv, "version": gv.split("/")[1]}]}
+                for gv in RESOURCES
+                if "/" in gv
+            ]
+            return 200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+        gv, rest = self._split(path)
+        if not rest:
+            return 200, {
+                "kind": "APIResourceList",
+                "groupVersion": gv,
+                "resources": [
+                    {
+                        "name": p,
+                        "kind": k,
+                        "namespaced": n,
+                        "verbs": ["create", "delete", "get", "list", "patch"],
+                    }
+                    for p, k, n in RESOURCES[gv]
+                ],
+            }
+        namespace, plural, name, sub = self._route(gv, rest)
+        if (gv, plural) not in self._plurals:
+            raise ApiError(404, "NotFound", f"the server could not find the requested resource ({plural})")
+        kind, namespaced = self._plurals[(gv, plural)]
+        with self.lock:
+            if user:
+                self._authorize(user, namespace)
+            if name is None:
+                return self._collection(method, gv, plural, kind, namespace, query, body)
+            return self._object(
+                method, gv, plural, kind, namespaced, namespace, name, sub, query, body, headers
+            )
+
+    def _split(self, path: str) -> tuple[str, list[str]]:
+        parts = [p for p in path.split("/") if p]
+        if parts[:2] == ["api", "v1"]:
+            gv, rest = "v1", parts[2:]
+        elif parts[:1] == ["apis"] and len(parts) >= 3:
+            gv, rest = f"{parts[1]}/{parts[2]}", parts[3:]
+        else:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if gv not in RESOURCES:
+            raise ApiError(404, "NotFound", f"the server could not find the requested resource ({gv})")
+        return gv, rest
+
+    @staticmethod
+    def _route(gv: str, rest: list[str]) -> tuple[str, str, str | None, str | None]:
+        if rest[0] == "namespaces" and (
+            len(rest) <= 2 or (len(rest) == 3 and rest[2] in ("status", "finalize"))
+        ):
+            return "", "namespaces", rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None
+        if rest[0] == "namespaces":
+            namespace, rest = rest[1], rest[2:]
+        else:
+            namespace = ""
+        return namespace, rest[0], rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None
+
+    def _authorize(self, user: str, namespace: str) -> None:
+        match = re.fullmatch(r"system:serviceaccount:([^:]+):([^:]+)", user)
+        if not match or match.group(1) != namespace:
+            raise ApiError(403, "Forbidden", f'User "{user}" cannot act in namespace "{namespace}"')
+        bound = any(
+            o.get("kind") == "RoleBinding"
+            and o["metadata"].get("namespace") == namespace
+            and any(s.get("name") == match.group(2) for s in o.get("subjects") or [])
+            for o in self.store.values()
+        )
+        if not bound:
+            raise ApiError(403, "Forbidden", f'User "{user}" has no RoleBinding in namespace "{namespace}"')
+
+    def _namespace_ok(self, namespace: str) -> None:
+        ns = self.store.get(("v1", "namespaces", "", namespace))
+        if ns is None:
+            raise ApiError(404, "NotFound", f'namespaces "{namespace}" not found')
+        if ns["metadata"].get("deletionTimestamp"):
+            raise ApiError(
+                403,
+                "Forbidden",
+                f"unable to create new content in namespace {namespace} because it is being terminated",
+            )
+
+    def _admit(self, verb: str, obj: dict, namespace: str) -> None:
+        name = (obj.get("metadata") or {}).get("name")
+        if not name or not _NAME.match(str(name)):
+            raise ApiError(
+                422,
+                "Invalid",
+                f'{obj.get("kind")} "{name}" is invalid: metadata.name: Invalid value: '
+                f'"{name}": a lowercase RFC 1123 subdomain must consist of lower case '
+                "alphanumeric characters, '-' or '.'",
+            )
+        if obj.get("kind") in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
+            wanted = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+            labels = (((obj.get("spec") or {}).get("template") or {}).get("metadata") or {}).get(
+                "labels"
+            ) or {}
+            if any(labels.get(k) != v for k, v in wanted.items()):
+                raise ApiError(
+                    422,
+                    "Invalid",
+                    f'{obj["kind"]}.apps "{name}" is invalid: spec.template.metadata.labels: '
+                    f"Invalid value: {labels}: `selector` does not match template `labels`",
+                )
+        for hook in self.admission:
+            error = hook(verb, obj, namespace or None)
+            if error:
+                raise error
+
+    def _collection(self, method, gv, plural, kind, namespace, query, body) -> tuple[int, object]:
+        if method == "GET":
+            selector = query.get("labelSelector", [""])[0]
+            items = [
+                copy.deepcopy(o)
+                for (g, p, ns, _), o in sorted(self.store.items())
+                if g == gv
+                and p == plural
+                and (not namespace or ns == namespace)
+                and selector_matches(selector, (o.get("metadata") or {}).get("labels") or {})
+            ]
+            for item in items:  # like the real API: no kind/apiVersion per item
+                item.pop("kind", None)
+                item.pop("apiVersion", None)
+            return 200, {
+                "kind": f"{kind}List",
+                "apiVersion": gv,
+                "metadata": {"resourceVersion": "1"},
+                "items": items,
+            }
+        if method == "POST":
+            obj = json.loads(body)
+            obj.setdefault("apiVersion", gv)
+            obj.setdefault("kind", kind)
+            name = obj.get("metadata", {}).get("name")
+            if namespace:
+                self._namespace_ok(namespace)
+                obj["metadata"]["namespace"] = namespace
+            if (gv, plural, namespace, name) in self.store:
+                raise ApiError(409, "AlreadyExists", f'{plural} "{name}" already exists')
+            self._admit("create", obj, namespace)
+            if query.get("dryRun"):
+                return 201, obj
+            self._written(self.put(obj))
+            return 201, obj
+        if method == "DELETE":
+            for key in [k for k in self.store if k[0] == gv and k[1] == plural and k[2] == namespace]:
+                self._delete(key)
+            return 200, {"kind": "Status", "apiVersion": "v1", "status": "Success"}
+        raise ApiError(405, "MethodNotAllowed", f"{method} is not allowed on a collection")
+
+    def _object(
+        self, method, gv, plural, kind, namespaced, namespace, name, sub, query, body, headers
+    ) -> tuple[int, object]:
+        key = (gv, plural, namespace if namespaced else "", name)
+        current = self.store.get(key)
+        if method == "GET" and sub == "log":
+            if current is None:
+                raise ApiError(404, "NotFound", f'pods "{name}" not found')
+            container = query.get("container", [""])[0]
+            text = self.logs.get((namespace, name, container), "")
+            lines = int(query.get("tailLines", ["0"])[0] or 0)
+            return 200, "\n".join(text.splitlines()[-lines:]) if lines else text
+        if method == "GET":
+            if current is None:
+                raise ApiError(404, "NotFound", f'{plural} "{name}" not found')
+            return 200, current
+        if method == "DELETE":
+            if current is None:
+                raise ApiError(404, "NotFound", f'{plural} "{name}" not found')
+            self._delete(key)
+            return 200, current
+        if method == "PUT":
+            if current is None:
+                raise ApiError(404, "NotFound", f'{plural} "{name}" not found')
+            obj = json.loads(body)
+            updated = {**current, "status": obj.get("status", {})} if sub == "status" else obj
+            self._written(self.put(updated))
+            return 200, updated
+        if method == "PATCH":
+            patch = json.loads(body)
+            content_type = headers.get("Content-Type", "")
+            dry_run = bool(query.get("dryRun"))
+            if content_type.startswith("application/apply-patch"):
+                if not query.get("fieldManager"):
+                    raise ApiError(400, "BadRequest", "PATCH /apply requires fieldManager to be set")
+                if namespace:
+                    self._namespace_ok(namespace)
+                patch.setdefault("metadata", {})
+                if namespaced:
+                    patch["metadata"]["namespace"] = namespace
+                if patch["metadata"].get("name") != name:
+                    raise ApiError(400, "BadRequest", "the name of the object does not match the URL")
+                result = merge(current, patch) if current else patch
+                self._admit("update" if current else "create", result, namespace)
+            elif content_type == "application/merge-patch+json":
+                if current is None:
+                    raise ApiError(404, "NotFound", f'{plural} "{name}" not found')
+                result = merge(current, {"status": patch.get("status")} if sub == "status" else patch)
+            else:
+                raise ApiError(415, "UnsupportedMediaType", f"the emulator does not take {content_type}")
+            if dry_run:
+                return 200, result
+            stored = self.put(result)
+            self._written(stored)
+            self._finish_deleting(key)
+            return (201 if current is None else 200), stored
+        raise ApiError(405, "MethodNotAllowed", method)
+
+    def _written(self, obj: dict) -> None:
+        for hook in list(self.on_write):
+            hook(self, obj)
+
+    def _delete(self, key) -> None:
+        obj = self.store.get(key)
+        if obj is None:
+            return
+        meta = obj["metadata"]
+        meta.setdefault("deletionTimestamp", _now())
+        if obj.get("kind") == "Namespace":
+            obj["status"] = {"phase": "Terminating"}
+            for inner in [k for k in self.store if k[2] == meta["name"]]:
+                self._delete(inner)
+            self._finish_deleting(key)
+            return
+        self._finish_deleting(key)
+
+    def _finish_deleting(self, key) -> None:
+        obj = self.store.get(key)
+        if obj is None or not obj["metadata"].get("deletionTimestamp"):
+            return
+        if obj.get("kind") == "Namespace":
+            name = obj["metadata"]["name"]
+            if name not in self.stuck_namespaces and not any(k[2] == name for k in self.store):
+                del self.store[key]
+            return
+        if not obj["metadata"].get("finalizers"):
+            del self.store[key]
+            ns_key = ("v1", "namespaces", "", key[2])
+            if key[2]:
+                self._finish_deleting(ns_key)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    emu: KubernetesEmulator
+    protocol_version = "HTTP/1.1"
+    wbufsize = 1 << 16  # headers and body in one write (flushed after each request)
+    disable_nagle_algorithm = True
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        try:
+            code, payload = self.emu.handle(self.command, url.path, parse_qs(url.query), body, self.headers)
+        except ApiError as exc:
+            code, payload = exc.code, exc.body()
+        except ConnectionAbortedError:
+            self.close_connection = True
+            return
+        except Exception as exc:  # a bug in the emulator: say so, like a real API would (500)
+            code, payload = 500, ApiError(500, "InternalError", repr(exc)).body()
+        raw = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain" if isinstance(payload, str) else "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+
+def main() -> None:
+    """Serve the emulator in the foreground (benchmarks with several worker processes):
+    python -m grading.tests.k8s_emulator --port 18080 [--controllers]"""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--controllers", action="store_true", help="play controllers (k8s_controllers.play)")
+    args = parser.parse_args()
+    emulator = KubernetesEmulator()
+    if args.controllers:
+        from grading.tests.k8s_controllers import play
+
+        emulator.on_write.append(play)
+
+    class Handler(_Handler):
+        emu = emulator
+
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
+    server.serve_forever(0.05)
+
+
+if __name__ == "__main__":
+    main()
