@@ -70,8 +70,9 @@ class LabStatus:
 
 def labs_with_status(user, course: Course) -> list[LabStatus]:
     """Every lab of the course with the user's status: one query."""
+    # The lesson row carries its whole rendered body: never load it for a list.
     labs = Lab.objects.filter(course=course).select_related("lesson").defer(
-        "instructions", "instructions_html")
+        "instructions", "instructions_html", "lesson__body_html", "lesson__toc", "lesson__objectives")
     if user.is_authenticated:
         mine = Submission.objects.filter(user=user, lab=OuterRef("pk"))
         labs = labs.annotate(
