@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from courses.models import Answer, Attempt, Enrollment, Question, Quiz, QuizOverride
+from courses.models.quiz import pass_score
 from courses.quiz_files import normalise
 
 # Answers arriving this long after the deadline are still accepted: network latency, not cheating.
@@ -106,7 +107,7 @@ def attempt_start(*, quiz: Quiz, user, now: datetime.datetime | None = None) -> 
             return Attempt.objects.create(
                 quiz=quiz, user=user, number=number, seed=seed, question_keys=keys,
                 option_orders=orders, started_at=now, deadline=deadline, max_score=len(keys),
-                pass_score=-(-len(keys) * quiz.pass_percent // 100))
+                pass_score=pass_score(len(keys), quiz.pass_percent))
     except IntegrityError:
         # Two tabs pressed "Start" together: the other one won; use its attempt.
         return Attempt.objects.get(quiz=quiz, user=user, status=Attempt.Status.OPEN)

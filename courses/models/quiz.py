@@ -11,6 +11,11 @@ from courses.models.cohorts import Cohort
 from courses.models.content import Course
 
 
+def pass_score(questions: int, percent: int) -> int:
+    """Correct answers needed to pass, rounded up: 70% of 25 is 17.5, so 18."""
+    return -(-questions * percent // 100)
+
+
 class Quiz(models.Model):
     class Review(models.TextChoices):
         IMMEDIATELY = "immediately", "Immediately after submitting"
@@ -40,8 +45,7 @@ class Quiz(models.Model):
 
     @property
     def pass_score(self) -> int:
-        """Questions needed to pass: 70% of 25 is 17.5, so 18."""
-        return -(-self.questions_per_attempt * self.pass_percent // 100)
+        return pass_score(self.questions_per_attempt, self.pass_percent)
 
 
 class Question(models.Model):

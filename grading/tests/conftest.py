@@ -190,15 +190,6 @@ def practical(course):
     return course.labs.get(slug="practical")
 
 
-@pytest.fixture
-def instructor_perms(ivy, charlie):  # noqa: F811 - pytest fixtures by name
-    """courses.services.ensure_instructor_group() sets the group to courses' permissions only;
-    give the group grading's too, as the data migration does."""
-    from grading.services import grant_instructor_permissions
-
-    grant_instructor_permissions(ivy.groups.get(name="Instructors"))
-
-
 def submit(user, lab, files, *, run: bool = True):
     """Create a submission and (by default) grade it now, as a worker would."""
     from django.db import transaction

@@ -6,7 +6,7 @@ from django.urls import reverse
 from grading.models import ManualGrade, Submission
 from grading.tests.conftest import GOOD, submit
 
-pytestmark = pytest.mark.usefixtures("cohort", "other_cohort", "instructor_perms")
+pytestmark = pytest.mark.usefixtures("cohort", "other_cohort")
 
 
 @pytest.fixture
