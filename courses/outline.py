@@ -1,15 +1,26 @@
-"""A course's lesson list (no bodies), cached by the course's content hash.
+"""A course's content without the heavy parts, kept in memory per content version.
 
-Every lesson page shows the whole outline; building it costs a query and a dozen URL reversals,
-so it is built once per content version and shared through the cache.
+Course and lesson rows change only when `load_course` runs, and every change moves the course's
+`content_hash`. Every page that shows a course needs its lesson list, and the lesson page needs
+the course and lesson rows too; rather than query and rebuild them on each request, each
+process keeps one snapshot per (course, content hash, lesson ids) and shares it read-only.
+Callers still read the current hash from the database on every request, so a snapshot is never
+served for content that has changed.
 """
 
+import copy
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.cache import caches
+from courses.models import Course, Lesson
 
-from courses.models import Course
+# Bodies, summaries and course.yaml details stay in the database: pages that need them cache
+# their rendered fragments by content hash instead.
+LIGHT_COURSE_FIELDS = ("id", "slug", "title", "code", "duration_hours", "difficulty",
+                       "content_hash")
+LIGHT_LESSON_FIELDS = ("id", "course_id", "number", "slug", "title", "duration_hours",
+                       "objectives", "hands_on", "toc", "content_hash")
+MAX_SNAPSHOTS = 64
 
 
 @dataclass(frozen=True)
@@ -29,13 +40,55 @@ class LessonRef:
         return self.url
 
 
+@dataclass(frozen=True)
+class CourseSnapshot:
+    course: Course
+    lessons: dict[int, Lesson]  # by pk, in lesson order
+    outline: list[LessonRef]
+
+    def lesson(self, pk: int) -> Lesson:
+        """A private copy: loading a deferred field (the body, on a page-cache miss) must not
+        change the shared snapshot."""
+        lesson = copy.copy(self.lessons[pk])
+        lesson.course = self.course
+        return lesson
+
+
+_snapshots: dict[tuple, CourseSnapshot] = {}
+
+
+def course_snapshot(course_id: int, content_hash: str, lesson_ids=()) -> CourseSnapshot:
+    """The snapshot for this content version, built with two queries on first use.
+
+    `lesson_ids`, when the caller has them, are checked too: a lesson deleted and re-imported
+    leaves the course's hash as it was but gets a new id."""
+    key = (course_id, content_hash)
+    snapshot = _snapshots.get(key)
+    if snapshot is None or not snapshot.lessons.keys() >= set(lesson_ids):
+        snapshot = _build(course_id)
+        if len(_snapshots) >= MAX_SNAPSHOTS:
+            _snapshots.pop(next(iter(_snapshots)))
+        _snapshots[key] = snapshot
+    return snapshot
+
+
+def _build(course_id: int) -> CourseSnapshot:
+    course = Course.objects.only(*LIGHT_COURSE_FIELDS).get(pk=course_id)
+    lessons = {lesson.pk: lesson for lesson in
+               Lesson.objects.filter(course_id=course_id).only(*LIGHT_LESSON_FIELDS)
+               .order_by("number")}
+    for lesson in lessons.values():
+        lesson.course = course
+    outline = [LessonRef(lesson.pk, lesson.number, lesson.slug, lesson.title,
+                         lesson.duration_hours, lesson.get_absolute_url())
+               for lesson in lessons.values()]
+    return CourseSnapshot(course, lessons, outline)
+
+
 def course_outline(course: Course) -> list[LessonRef]:
-    key = f"outline:{course.pk}:{course.content_hash}"
-    cache = caches["content"]
-    outline = cache.get(key)
-    if outline is None:
-        lessons = course.lessons.only("id", "course_id", "number", "slug", "title", "duration_hours")
-        outline = [LessonRef(lesson.pk, lesson.number, lesson.slug, lesson.title,
-                             lesson.duration_hours, lesson.get_absolute_url()) for lesson in lessons]
-        cache.set(key, outline, timeout=24 * 3600)
-    return outline
+    return course_snapshot(course.pk, course.content_hash).outline
+
+
+def forget_snapshots() -> None:
+    """For tests, which change rows behind the importer's back."""
+    _snapshots.clear()

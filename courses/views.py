@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from courses import progress, services
+from courses.lesson_page import lesson_page
 from courses.models import ChecklistTick, Course, Lesson
-from courses.outline import course_outline
 
 
 def _get_lesson(course_slug: str, lesson_slug: str) -> Lesson:
@@ -42,18 +42,19 @@ def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
 
 @login_required
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
-    lesson = _get_lesson(course_slug, lesson_slug)
-    lessons = course_outline(lesson.course)
-    course_progress = progress.CourseProgress(
-        lesson.course, lessons, progress.completed_lesson_ids(request.user, [lesson.course_id]))
+    page = lesson_page(request.user, course_slug, lesson_slug)
+    if page is None:
+        raise Http404("No such lesson")
+    lesson, lessons = page.lesson, page.outline
+    course_progress = progress.CourseProgress(page.course, lessons, page.completed_ids)
     index = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
     services.lesson_record_visit(user=request.user, lesson=lesson)
     return render(request, "courses/lesson.html", {
-        "course": lesson.course,
+        "course": page.course,
         "lesson": lesson,
         "progress": course_progress,
-        "is_complete": lesson.pk in course_progress.completed_ids,
-        "nav": [(ref, ref.pk in course_progress.completed_ids) for ref in lessons],
+        "is_complete": lesson.pk in page.completed_ids,
+        "nav": [(ref, ref.pk in page.completed_ids) for ref in lessons],
         "previous": lessons[index - 1] if index > 0 else None,
         "next": lessons[index + 1] if index + 1 < len(lessons) else None,
     })
