@@ -8,5 +8,5 @@ class CoursesConfig(AppConfig):
     def ready(self) -> None:
         from courses import progress, quiz
 
-        progress.register_evidence("quiz", quiz.quiz_passed)
-        progress.register_dashboard_status("Quiz", quiz.quiz_dashboard_status)
+        progress.register_feature("quiz", label="Quiz", evidence=quiz.quiz_passed,
+                                  status=quiz.quiz_dashboard_status)

@@ -2,7 +2,7 @@
 
 Every function takes the user explicitly and only ever reads that user's rows: a student sees
 only their own progress. Quiz and lab evidence come from providers that those features
-register (see `register_evidence`); until one is registered, its criteria are ticked by hand.
+register (see `register_feature`); until one is registered, its criteria are ticked by hand.
 """
 
 from collections.abc import Callable
@@ -11,31 +11,25 @@ from dataclasses import dataclass, field
 from courses.models import ChecklistTick, Course, CourseVisit, Lesson, LessonCompletion
 from courses.outline import LessonRef, course_outline
 
-# name -> fn(user, course) -> value; "quiz" returns bool (passed), "labs" a set of passed slugs.
-_EVIDENCE: dict[str, Callable] = {}
+
+@dataclass(frozen=True)
+class Feature:
+    """Something besides lessons that counts towards a course: the quiz, the labs."""
+
+    label: str  # its line on the dashboard
+    # (user, course) -> what success criteria and completion test: the quiz gives a bool
+    # (passed), the labs the set of passed lab slugs.
+    evidence: Callable
+    # (user, course) -> (dashboard line {"text", "url", "state": todo|done|failed}, evidence):
+    # the dashboard reads both in one go, so it never asks the same question twice.
+    status: Callable
 
 
-def register_evidence(name: str, provider: Callable) -> None:
-    _EVIDENCE[name] = provider
+FEATURES: dict[str, Feature] = {}
 
 
-# label -> fn(user, course) -> {"text": str, "url": str | None, "state": "todo|done|failed"}:
-# the quiz and labs show their status on the dashboard through this.
-DASHBOARD_STATUS: dict[str, Callable] = {}
-
-
-def register_dashboard_status(label: str, provider: Callable) -> None:
-    DASHBOARD_STATUS[label] = provider
-
-
-def dashboard_statuses(user, course: Course) -> list[dict]:
-    rows = []
-    for label in ("Quiz", "Labs"):
-        provider = DASHBOARD_STATUS.get(label)
-        status = provider(user, course) if provider else {"text": "Not available yet", "url": None,
-                                                          "state": "todo"}
-        rows.append({"label": label, **status})
-    return rows
+def register_feature(name: str, *, label: str, evidence: Callable, status: Callable) -> None:
+    FEATURES[name] = Feature(label, evidence, status)
 
 
 @dataclass
@@ -44,7 +38,7 @@ class CourseProgress:
     lessons: list[Lesson] | list[LessonRef]
     completed_ids: set[int]
     last_lesson: Lesson | LessonRef | None = None
-    statuses: list[dict] = field(default_factory=list)  # quiz, labs: see DASHBOARD_STATUS
+    statuses: list[dict] = field(default_factory=list)  # quiz, labs: see FEATURES
     completion: "Completion | None" = None
 
     @property
@@ -95,8 +89,11 @@ def dashboard(user) -> list[CourseProgress]:
     rows = [CourseProgress(c, outlines[c.pk], done, last.get(c.pk)) for c in courses]
     if user.is_authenticated:
         for row in rows:
-            row.statuses = dashboard_statuses(user, row.course)
-            row.completion = completion(user, row)
+            evidence = {}
+            for name, feature in FEATURES.items():
+                line, evidence[name] = feature.status(user, row.course)
+                row.statuses.append({"label": feature.label, **line})
+            row.completion = completion(user, row, evidence)
     return rows
 
 
@@ -164,10 +161,12 @@ class Completion:
     remaining: list[str]  # what is still to do, in words
 
 
-def completion(user, progress: CourseProgress) -> Completion:
-    """Every lesson done, plus the quiz and labs course.yaml's `completion` names."""
+def completion(user, progress: CourseProgress, evidence: dict | None = None) -> Completion:
+    """Every lesson done, plus the quiz and labs course.yaml's `completion` names.
+
+    `evidence` holds what the caller already read (feature name -> evidence)."""
     rule = progress.course.details.get("completion") or {}
-    remaining, cache = [], {}
+    remaining, cache = [], dict(evidence or {})
     if progress.done < progress.total:
         remaining.append(f"{progress.total - progress.done} lesson(s)")
     if rule.get("quiz") and not _provided("quiz", user, progress.course, cache):
@@ -180,10 +179,10 @@ def completion(user, progress: CourseProgress) -> Completion:
 
 
 def _provided(name: str, user, course: Course, cache: dict):
-    if name not in _EVIDENCE:
-        return None
     if name not in cache:
-        cache[name] = _EVIDENCE[name](user, course)
+        if name not in FEATURES:
+            return None
+        cache[name] = FEATURES[name].evidence(user, course)
     return cache[name]
 
 

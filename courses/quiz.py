@@ -261,12 +261,18 @@ def quiz_passed(user, course) -> bool:
     return Attempt.objects.filter(quiz__course=course, user=user, passed=True, voided=False).exists()
 
 
-def quiz_dashboard_status(user, course) -> dict:
-    """The dashboard's quiz line, in one query."""
-    from django.urls import reverse
-
+def quiz_dashboard_status(user, course) -> tuple[dict, bool]:
+    """The dashboard's quiz line and whether the quiz is passed, in one query (two when the
+    student has no attempt: is there a quiz at all?)."""
     rows = list(Attempt.objects.filter(quiz__course=course, user=user, voided=False)
                 .values_list("status", "score", "max_score", "passed"))
+    passed = any(r[3] for r in rows)
+    return _quiz_line(course, rows, passed), passed
+
+
+def _quiz_line(course, rows, passed: bool) -> dict:
+    from django.urls import reverse
+
     url = reverse("quiz", args=[course.slug])
     if not rows and not Quiz.objects.filter(course=course).exists():
         return {"text": "No quiz in this course", "url": None, "state": "todo"}
@@ -276,6 +282,5 @@ def quiz_dashboard_status(user, course) -> dict:
         return {"text": "Attempt in progress — continue", "url": url, "state": "todo"}
     if best is None:
         return {"text": "Not started", "url": url, "state": "todo"}
-    passed = any(r[3] for r in rows)
     text = f"Best {best[1]}/{best[2]} — {'passed' if passed else 'not passed yet'}"
     return {"text": text, "url": url, "state": "done" if passed else "failed"}

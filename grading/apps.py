@@ -12,7 +12,7 @@ class GradingConfig(AppConfig):
         from lms.celery import app
 
         register_content_importer(services.labs_import)
-        progress.register_evidence("labs", selectors.passed_lab_slugs)
-        progress.register_dashboard_status("Labs", selectors.dashboard_status)
+        progress.register_feature("labs", label="Labs", evidence=selectors.passed_lab_slugs,
+                                  status=selectors.dashboard_status)
         # The sweeper runs on Celery beat; settings may add to or override this entry.
         app.conf.beat_schedule = {**conf.beat_schedule(), **(app.conf.beat_schedule or {})}

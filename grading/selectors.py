@@ -94,17 +94,18 @@ def passed_lab_slugs(user, course: Course) -> set[str]:
                .values_list("lab__slug", flat=True).distinct())
 
 
-def dashboard_status(user, course: Course) -> dict:
-    """Dashboard provider "Labs": one query per course. Completion needs every activity and the
-    practical passed; lesson hands-ons are practice."""
+def dashboard_status(user, course: Course) -> tuple[dict, set[str]]:
+    """Dashboard provider "Labs": the line and the passed lab slugs, in one query. Completion
+    needs every activity and the practical passed; lesson hands-ons are practice."""
     rows = labs_with_status(user, course)
+    passed_slugs = {row.lab.slug for row in rows if row.passed}
     required = [row for row in rows if row.lab.required_for_completion]
     url = reverse("lab-list", args=[course.slug])
     if not rows:
-        return {"text": "No labs yet", "url": None, "state": "todo"}
+        return {"text": "No labs yet", "url": None, "state": "todo"}, passed_slugs
     if not required:
         required = rows
     passed = sum(1 for row in required if row.passed)
     if passed == len(required):
-        return {"text": f"All {len(required)} labs passed", "url": url, "state": "done"}
-    return {"text": f"{passed} of {len(required)} labs passed", "url": url, "state": "todo"}
+        return {"text": f"All {len(required)} labs passed", "url": url, "state": "done"}, passed_slugs
+    return {"text": f"{passed} of {len(required)} labs passed", "url": url, "state": "todo"}, passed_slugs

@@ -11,13 +11,14 @@ def test_passed_labs_are_evidence(alice, bob, lab):
     submit(alice, lab, [("d.yaml", GOOD)])
     assert passed_lab_slugs(alice, lab.course) == {"first-deployment"}
     assert passed_lab_slugs(bob, lab.course) == set()
-    assert progress._EVIDENCE["labs"] is passed_lab_slugs
+    assert progress.FEATURES["labs"].evidence is passed_lab_slugs
 
 
 def test_dashboard_counts_required_labs_in_one_query(alice, lab, practical, django_assert_num_queries):
     submit(alice, lab, [("d.yaml", GOOD)])
     with django_assert_num_queries(1):
-        status = dashboard_status(alice, lab.course)
+        status, passed = dashboard_status(alice, lab.course)
+    assert passed == {"first-deployment"}
     assert status["text"] == "1 of 2 labs passed" and status["state"] == "todo"
     assert status["url"] == "/courses/test-course/labs/"
     submit(
@@ -25,7 +26,7 @@ def test_dashboard_counts_required_labs_in_one_query(alice, lab, practical, djan
         practical,
         [("s.yaml", b"apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"), ("README.md", b"how to")],
     )
-    assert dashboard_status(alice, lab.course)["state"] == "done"
+    assert dashboard_status(alice, lab.course)[0]["state"] == "done"
 
 
 def test_dashboard_page_shows_lab_status(client, alice, lab):
