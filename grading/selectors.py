@@ -16,10 +16,14 @@ from grading.models import Lab, Submission
 Status = Submission.Status
 
 
+LESSON_BODY_FIELDS = ("lesson__body_html", "lesson__toc", "lesson__objectives")
+
+
 def get_lab(course_slug: str, lab_slug: str) -> Lab:
     """The one lookup for labs. Every lab is open to every signed-in student (like lessons)."""
-    return get_object_or_404(Lab.objects.select_related("course", "lesson"),
-                             course__slug=course_slug, slug=lab_slug)
+    # The page shows the lesson's number and title only: never load its rendered body.
+    labs = Lab.objects.select_related("course", "lesson").defer(*LESSON_BODY_FIELDS)
+    return get_object_or_404(labs, course__slug=course_slug, slug=lab_slug)
 
 
 def get_submission_for(user, submission_id: int) -> Submission:
@@ -72,7 +76,7 @@ def labs_with_status(user, course: Course) -> list[LabStatus]:
     """Every lab of the course with the user's status: one query."""
     # The lesson row carries its whole rendered body: never load it for a list.
     labs = Lab.objects.filter(course=course).select_related("lesson").defer(
-        "instructions", "instructions_html", "lesson__body_html", "lesson__toc", "lesson__objectives")
+        "instructions", "instructions_html", *LESSON_BODY_FIELDS)
     if user.is_authenticated:
         mine = Submission.objects.filter(user=user, lab=OuterRef("pk"))
         labs = labs.annotate(

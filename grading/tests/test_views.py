@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grading.models import Submission
@@ -138,3 +140,12 @@ def test_submission_page_query_budget(client, alice, lab, django_assert_max_num_
     client.force_login(alice)
     with django_assert_max_num_queries(6):
         client.get(submission.get_absolute_url(), headers={"HX-Request": "true"})
+
+
+def test_lab_pages_never_load_a_lesson_body(client, alice, lab):
+    # A lab shows its lesson's number and title; the lesson's rendered body is ~100 KB.
+    client.force_login(alice)
+    for url in (lab_url(lab), reverse("lab-list", args=[lab.course.slug])):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        assert not [q["sql"] for q in ctx.captured_queries if "body_html" in q["sql"]], url
