@@ -94,12 +94,15 @@ class _Stages:
 
 def grade_static(lab: LabSpec, files: list[tuple[str, bytes]], *, trusted: bool = False,
                  limits: Limits | None = None, on_stage: Callable[[str], None] | None = None,
-                 registry: dict | None = None, namespace: str | None = None) -> GradeReport:
+                 registry: dict | None = None, namespace: str | None = None,
+                 default_pod_security: str = "restricted") -> GradeReport:
     """Grade `files` against `lab` without a cluster.
 
     Invalid input (unparseable, schema errors, policy violations, missing README) ends the
     report with `errors` and no checks. `trusted` skips the sandbox policy (reference
-    solutions). Raises GraderError when a check itself fails (a grader bug).
+    solutions). Pods must meet the lab's Pod Security level, or `default_pod_security` (the
+    platform's, GRADING_SANDBOX_POD_SECURITY) when the lab states none. Raises GraderError when
+    a check itself fails (a grader bug).
     """
     report = GradeReport(lab=lab.slug, max_score=lab.max_points)
     stages = _Stages(report, on_stage)
@@ -128,8 +131,9 @@ def grade_static(lab: LabSpec, files: list[tuple[str, bytes]], *, trusted: bool 
 
     if not trusted:
         stages.start("policy")
-        report.errors += check_policy(parsed.objects, SandboxPolicy(ingress_domain=lab.ingress_domain,
-                                                                    namespace=namespace))
+        policy = SandboxPolicy(ingress_domain=lab.ingress_domain, namespace=namespace,
+                               pod_security=lab.pod_security or default_pod_security)
+        report.errors += check_policy(parsed.objects, policy)
         stages.finish()
         if report.errors:
             return report

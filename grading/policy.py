@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grading.parsing import ParsedObject, Problem
+from grading.pod_security import check_pod_security
 
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"}
 
@@ -40,6 +41,7 @@ QUOTAS = {"ResourceQuota", "LimitRange"}
 class SandboxPolicy:
     ingress_domain: str = "podium.test"
     namespace: str | None = None  # the sandbox's namespace; None: objects must not name one
+    pod_security: str = "restricted"  # the Pod Security Standard the sandbox enforces
 
 
 def check_policy(objects: list[ParsedObject], policy: SandboxPolicy) -> list[Problem]:
@@ -73,7 +75,7 @@ def _check_object(obj: ParsedObject, policy: SandboxPolicy) -> list[Problem]:
                                     f"{ref}: leave metadata.namespace out (found {namespace!r}); "
                                     "Podium puts every object in your own sandbox namespace"))
     if kind in WORKLOAD_KINDS:
-        problems += _check_pod_spec(obj)
+        problems += _check_pod_spec(obj, policy.pod_security)
     elif kind == "Service":
         problems += _check_service(obj)
     elif kind == "NetworkPolicy":
@@ -102,7 +104,7 @@ def _get(data: object, path: list) -> object:
     return data
 
 
-def _check_pod_spec(obj: ParsedObject) -> list[Problem]:
+def _check_pod_spec(obj: ParsedObject, pod_security: str) -> list[Problem]:
     base = pod_spec_path(obj.kind)
     spec = _get(obj.data, base)
     if not isinstance(spec, dict):
@@ -136,7 +138,7 @@ def _check_pod_spec(obj: ParsedObject) -> list[Problem]:
                 problems.append(obj.problem(where + ["capabilities", "add"],
                                             f"{ref}: container {name!r} adds capabilities "
                                             f"({', '.join(map(str, added))}); not allowed"))
-    return problems
+    return problems + check_pod_security(obj, base, spec, pod_security)
 
 
 def _check_service(obj: ParsedObject) -> list[Problem]:

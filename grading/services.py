@@ -248,7 +248,8 @@ def submission_run(submission_id: int, token: str) -> str:
     def on_stage(name: str) -> None:
         Submission.objects.filter(pk=submission_id, claim=token).update(stage=name)
 
-    report = grade_static(spec, files, limits=conf.limits(), on_stage=on_stage)
+    report = grade_static(spec, files, limits=conf.limits(), on_stage=on_stage,
+                          default_pod_security=conf.sandbox_pod_security())
     cluster_settings = conf.cluster_settings()
     if cluster_settings is None:
         report.notes.append(live.SKIPPED_NOTE)

@@ -147,11 +147,18 @@ spec:
     metadata:
       labels: {app: iris}
     spec:
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 10001
+        seccompProfile: {type: RuntimeDefault}
       containers:
         - name: server
           image: ghcr.io/podium/iris:1.0
           ports:
             - containerPort: 8080
+          securityContext:
+            allowPrivilegeEscalation: false
+            capabilities: {drop: [ALL]}
 """
 
 ONE_REPLICA = GOOD.replace(b"replicas: 3", b"replicas: 1")

@@ -6,23 +6,21 @@ import pytest
 
 from grading import live, tasks
 from grading.models import Submission
-from grading.tests.conftest import GOOD as NOT_RESTRICTED
-from grading.tests.conftest import submit
+from grading.tests.conftest import GOOD, submit
 from grading.tests.k8s_controllers import play
 from grading.tests.k8s_emulator import KubernetesEmulator
 
 Status = Submission.Status
 
-# The conftest's Deployment, made to pass the 'restricted' Pod Security Standard.
-GOOD = NOT_RESTRICTED.replace(
-    b"    spec:\n      containers:",
-    b"    spec:\n      securityContext:\n        runAsNonRoot: true\n"
-    b"        seccompProfile: {type: RuntimeDefault}\n      containers:",
+# The conftest's Deployment without what the 'restricted' Pod Security Standard asks for.
+NOT_RESTRICTED = GOOD.replace(
+    b"      securityContext:\n        runAsNonRoot: true\n        runAsUser: 10001\n"
+    b"        seccompProfile: {type: RuntimeDefault}\n", b"",
 ).replace(
-    b"          ports:",
     b"          securityContext:\n            allowPrivilegeEscalation: false\n"
-    b"            capabilities: {drop: [ALL]}\n          ports:",
+    b"            capabilities: {drop: [ALL]}\n", b"",
 )
+assert b"securityContext" not in NOT_RESTRICTED
 
 SERVICE = b"""\
 ---
@@ -153,9 +151,23 @@ def test_a_missing_configmap_fails_with_create_container_config_error(alice, qui
     assert 'configmap "settings" not found' in notes(submission)
 
 
-def test_pods_the_restricted_standard_refuses_fail_with_the_pod_security_diagnosis(
+def test_pods_the_restricted_standard_refuses_are_rejected_before_the_cluster(
     alice, quick_lab, live_cluster
 ):
+    submission = submit(alice, quick_lab, [("d.yaml", NOT_RESTRICTED)])
+    assert submission.status == Status.INVALID
+    [error] = submission.errors
+    assert error["file"] == "d.yaml" and error["field"] == "spec.template.spec.containers[0]"
+    assert "Pod Security 'restricted'" in error["message"] and "runAsNonRoot" in error["message"]
+    assert sandboxes_left(live_cluster) == []
+
+
+def test_pods_the_cluster_refuses_fail_with_the_pod_security_diagnosis(
+    alice, quick_lab, live_cluster, monkeypatch
+):
+    # The static check is a convenience; the cluster's admission is the authority. A rule the
+    # static check does not model must still end in a clear diagnosis.
+    monkeypatch.setattr("grading.policy.check_pod_security", lambda *args: [])
     submission = submit(alice, quick_lab, [("d.yaml", NOT_RESTRICTED)])
     assert submission.status == Status.FAILED
     text = notes(submission)

@@ -14,10 +14,15 @@ spec:
 """
 
 
-def violations(text: str, policy: SandboxPolicy | None = None) -> list[str]:
+# These tests are about what a sandbox may hold whatever its Pod Security level (privileged
+# here); test_pod_security.py covers the levels.
+ANY_LEVEL = SandboxPolicy(pod_security="privileged")
+
+
+def violations(text: str, policy: SandboxPolicy = ANY_LEVEL) -> list[str]:
     parsed = parse_submission([("a.yaml", text.encode())], Limits())
     assert parsed.errors == []
-    return [str(p) for p in check_policy(parsed.objects, policy or SandboxPolicy())]
+    return [str(p) for p in check_policy(parsed.objects, policy)]
 
 
 ALLOWED = [
@@ -126,7 +131,7 @@ def test_rejects_what_a_sandbox_may_not_hold_with_a_reason(text, reason):
 
 def test_the_sandbox_namespace_itself_is_allowed():
     text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: sbx-1}\n"
-    assert violations(text, SandboxPolicy(namespace="sbx-1")) == []
+    assert violations(text, SandboxPolicy(namespace="sbx-1", pod_security="privileged")) == []
 
 
 def test_ingress_domain_comes_from_the_lab():
@@ -134,7 +139,7 @@ def test_ingress_domain_comes_from_the_lab():
         "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\n"
         "spec: {rules: [{host: api.example.org}]}\n"
     )
-    assert violations(text, SandboxPolicy(ingress_domain="example.org")) == []
+    assert violations(text, SandboxPolicy(ingress_domain="example.org", pod_security="privileged")) == []
 
 
 def test_host_in_domain():

@@ -89,7 +89,8 @@ class Command(BaseCommand):
             raise CommandError(f"the lab's files are invalid:\n{exc}", returncode=2) from None
         files = collect_files(options["paths"])
         try:
-            report = grade_static(lab, files, trusted=options["trusted"], limits=conf.limits())
+            report = grade_static(lab, files, trusted=options["trusted"], limits=conf.limits(),
+                                  default_pod_security=conf.sandbox_pod_security())
         except GraderError as exc:
             self.stderr.write(f"grader error: {exc}")
             sys.exit(3)

@@ -12,6 +12,8 @@ import yaml
 
 from courses.markdown import render_markdown
 from grading.checks import REGISTRY, Objects, run_check, validate_params
+from grading.parsing import Limits, parse_submission
+from grading.policy import SandboxPolicy, check_policy
 
 COURSE = Path(__file__).resolve().parents[3] / "courses" / "content" / "kubernetes-fundamentals"
 LABS = sorted(p for p in (COURSE / "labs").iterdir() if p.is_dir())
@@ -167,5 +169,11 @@ def test_lab_manifests_are_valid_kubernetes_and_fit_the_sandbox(folder):
         if doc["kind"] == "Ingress":
             for rule in doc["spec"].get("rules", []):
                 assert rule["host"] == domain or rule["host"].endswith("." + domain), what
-        text = yaml.safe_dump(doc)
-        assert "hostPath" not in text and "privileged: true" not in text, what
+    # Exactly what a student's submission meets: the sandbox policy at the lab's Pod Security
+    # level (restricted unless the lab says otherwise).
+    files = [(f.name, f.read_bytes()) for f in sorted(folder.iterdir()) if f.name != "expect.yaml"]
+    parsed = parse_submission(files, Limits())
+    assert parsed.errors == []
+    level = (lab_spec(lab).get("namespace_policy") or {}).get("pod_security") or "restricted"
+    refused = check_policy(parsed.objects, SandboxPolicy(ingress_domain=domain, pod_security=level))
+    assert [str(p) for p in refused] == []
