@@ -18,6 +18,7 @@ from django.urls import reverse
 from courses.yaml_lines import ContentErrors
 from grading import conf
 from grading.labs import LabSpec, file_link_resolver, read_lab
+from grading.live import SKIPPED_NOTE
 from grading.pipeline import GradeReport, GraderError, grade_static
 
 
@@ -94,6 +95,9 @@ class Command(BaseCommand):
         except GraderError as exc:
             self.stderr.write(f"grader error: {exc}")
             sys.exit(3)
+        # This command never reaches a cluster: say so, as the web's result page does.
+        report.notes.append(f"{SKIPPED_NOTE} (this command grades statically; a worker with a "
+                            "cluster also runs the lab in a sandbox)")
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
         else:
