@@ -16,6 +16,10 @@ from courses.markdown import LESSON_LINK_RE
 from courses.schema import SLUG_RE, Choice, Optional, Slug, validate
 from courses.yaml_lines import ContentError, ContentErrors, LocatedYaml, load_located
 
+# Results of live checks (grading.live_checks) are stored next to the lab's own checks under
+# ids with this prefix; lab files may not use it.
+LIVE_CHECK_PREFIX = "live-"
+
 KINDS = ("activity", "practical", "lesson")
 DEFAULT_PASS_PERCENT = {"activity": 100, "lesson": 100, "practical": 70}
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -223,6 +227,9 @@ def _check_ids(doc: LocatedYaml, spec: LabSpec) -> list[ContentError]:
         for i, item in enumerate(items):
             if item.id in seen:
                 errors.append(doc.error(f"{section}[{i}].id", f"duplicate id {item.id!r}"))
+            if item.id.startswith(LIVE_CHECK_PREFIX):
+                errors.append(doc.error(f"{section}[{i}].id", f"ids starting with "
+                                        f"{LIVE_CHECK_PREFIX!r} are kept for the live checks"))
             seen.add(item.id)
     return errors
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grading.cluster import ObservedState
+from grading.labs import LIVE_CHECK_PREFIX
 
 GPU = "nvidia.com/gpu"
 
@@ -43,7 +44,7 @@ def _replicas(state: ObservedState) -> list[LiveVerdict]:
             have = (obj.get("status") or {}).get(field) or 0
             found.append(
                 LiveVerdict(
-                    f"live-{kind.lower()}-{_name(obj)}",
+                    f"{LIVE_CHECK_PREFIX}{kind.lower()}-{_name(obj)}",
                     f"{kind}/{_name(obj)} is available",
                     have >= want,
                     f"{kind}/{_name(obj)} has {have} of {want} replicas {field.removesuffix('Replicas')}.",
@@ -66,7 +67,7 @@ def _pods(state: ObservedState) -> list[LiveVerdict]:
     not_ready = [_name(p) for p in pods if _condition(p, "Ready") != "True"]
     return [
         LiveVerdict(
-            "live-pods-ready",
+            f"{LIVE_CHECK_PREFIX}pods-ready",
             "Every pod is Ready",
             not not_ready,
             f"{len(pods) - len(not_ready)} of {len(pods)} pods are Ready"
@@ -96,7 +97,7 @@ def _endpoints(state: ObservedState) -> list[LiveVerdict]:
         )
         found.append(
             LiveVerdict(
-                f"live-service-{_name(svc)}",
+                f"{LIVE_CHECK_PREFIX}service-{_name(svc)}",
                 f"Service/{_name(svc)} has endpoints",
                 ready > 0,
                 f"Service/{_name(svc)} has {ready} ready endpoint(s).",
@@ -110,7 +111,7 @@ def _endpoints(state: ObservedState) -> list[LiveVerdict]:
 def _claims(state: ObservedState) -> list[LiveVerdict]:
     return [
         LiveVerdict(
-            f"live-pvc-{_name(pvc)}",
+            f"{LIVE_CHECK_PREFIX}pvc-{_name(pvc)}",
             f"PersistentVolumeClaim/{_name(pvc)} is Bound",
             (pvc.get("status") or {}).get("phase") == "Bound",
             f"PersistentVolumeClaim/{_name(pvc)} is {(pvc.get('status') or {}).get('phase', 'Pending')}.",
@@ -127,7 +128,7 @@ def _autoscalers(state: ObservedState) -> list[LiveVerdict]:
         able, active = _condition(hpa, "AbleToScale"), _condition(hpa, "ScalingActive")
         found.append(
             LiveVerdict(
-                f"live-hpa-{_name(hpa)}",
+                f"{LIVE_CHECK_PREFIX}hpa-{_name(hpa)}",
                 f"HorizontalPodAutoscaler/{_name(hpa)} is active",
                 able == "True" and active == "True",
                 f"HorizontalPodAutoscaler/{_name(hpa)}: AbleToScale {able}, ScalingActive {active}.",
@@ -141,7 +142,7 @@ def _autoscalers(state: ObservedState) -> list[LiveVerdict]:
 def _ingresses(state: ObservedState) -> list[LiveVerdict]:
     return [
         LiveVerdict(
-            f"live-ingress-{_name(ing)}",
+            f"{LIVE_CHECK_PREFIX}ingress-{_name(ing)}",
             f"Ingress/{_name(ing)} is admitted",
             bool(((ing.get("status") or {}).get("loadBalancer") or {}).get("ingress")),
             f"Ingress/{_name(ing)} "
@@ -176,7 +177,7 @@ def _gpu_pods(state: ObservedState) -> list[LiveVerdict]:
         )
         found.append(
             LiveVerdict(
-                f"live-gpu-{_name(pod)}",
+                f"{LIVE_CHECK_PREFIX}gpu-{_name(pod)}",
                 f"Pod/{_name(pod)} asks the scheduler for a GPU",
                 scheduled or waiting,
                 f"Pod/{_name(pod)} "

@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 
 from courses.models import Course, Lesson
+from grading.labs import LIVE_CHECK_PREFIX
 
 
 class Lab(models.Model):
@@ -194,6 +195,11 @@ class CheckResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.check_id}: {'passed' if self.passed else 'failed'}"
+
+    @property
+    def is_live(self) -> bool:
+        """A verdict on what the cluster made of the submission (no points of its own)."""
+        return self.check_id.startswith(LIVE_CHECK_PREFIX)
 
 
 class ManualGrade(models.Model):

@@ -68,9 +68,11 @@ def lab_submit(request: HttpRequest, course_slug: str, lab_slug: str) -> HttpRes
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = selectors.get_submission_for(request.user, submission_id)
     since = submission.started_at if submission.status == services.Status.RUNNING else submission.queued_at
+    results = list(submission.results.all())
     context = {
         "submission": submission, "lab": submission.lab, "course": submission.lab.course,
-        "results": list(submission.results.all()), "manual_grades": list(submission.manual_grades.all()),
+        "results": results, "has_live_results": any(r.is_live for r in results),
+        "manual_grades": list(submission.manual_grades.all()),
         "elapsed": (timezone.now() - since).total_seconds() if since and submission.is_active else None,
         "poll_seconds": POLL_SECONDS,
     }

@@ -84,6 +84,11 @@ def test_duplicate_ids(tmp_path):
     assert "[checks[1].id]: duplicate id 'deployment'" in error
 
 
+def test_live_check_ids_are_reserved(tmp_path):
+    [error] = errors_of(tmp_path, LAB_YAML.format(attempts=0).replace("id: replicas", "id: live-pods"))
+    assert "[checks[1].id]: ids starting with 'live-' are kept for the live checks" in error
+
+
 # --- import through load_course -------------------------------------------------------------
 
 

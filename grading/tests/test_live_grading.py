@@ -84,6 +84,16 @@ def test_without_a_cluster_every_result_says_live_checks_were_skipped(alice, lab
     assert invalid.status == Status.INVALID and live.SKIPPED_NOTE in invalid.notes
 
 
+def test_the_result_page_lists_live_verdicts_apart_without_points(client, alice, quick_lab, live_cluster):
+    submission = submit(alice, quick_lab, [("d.yaml", GOOD + SERVICE)])
+    client.force_login(alice)
+    html = client.get(submission.get_absolute_url()).content.decode()
+    lab_part, live_part = html.split("In the sandbox")
+    assert 'id="check-replicas"' in lab_part and "live-" not in lab_part
+    assert 'id="check-live-pods-ready"' in live_part and 'id="check-replicas"' not in live_part
+    assert "0 / 0" not in html
+
+
 def test_a_working_submission_passes_live_and_leaves_no_namespace(alice, quick_lab, live_cluster):
     submission = submit(alice, quick_lab, [("d.yaml", GOOD + SERVICE)])
     assert submission.status == Status.PASSED, notes(submission)
