@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from playwright.sync_api import Page, expect
 
-from e2e.browser import GRADING_TIMEOUT_MS, assert_accessible
+from e2e.browser import GRADING_TIMEOUT_MS, assert_accessible, assert_focus_visible, press_tab_until
 from e2e.harness import COURSE_DIR
 
 LAB = "/courses/kubernetes-fundamentals/labs/practical/"
@@ -72,3 +72,28 @@ def test_reference_solution_passes_and_broken_one_shows_failing_checks_with_hint
 
     page.locator(f"#check-{failing[0]}").get_by_role("link", name="Read the lesson section").click()
     expect(page.locator("article.lesson h1")).to_be_visible()
+
+
+def test_keyboard_alone_pastes_a_lab_submission_and_follows_the_result(page: Page, login):
+    # Activity 1 from its reference solution, pasted (a keyboard user pastes; nobody types YAML
+    # into a browser), submitted and read without a mouse.
+    activity = COURSE_DIR / "labs" / "activity-1-first-deployment"
+    yaml_text = "\n---\n".join(p.read_text() for p in _files(activity / "solution")
+                                if p.suffix in (".yaml", ".yml"))
+    login("carol")
+    page.goto("/courses/kubernetes-fundamentals/labs/activity-1-first-deployment/")
+    press_tab_until(page, page.get_by_label("…or paste YAML"), limit=400)
+    assert_focus_visible(page)
+    page.keyboard.insert_text(yaml_text)
+    press_tab_until(page, page.get_by_role("button", name="Submit for grading"))
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/submissions/\d+/$"))
+    page.evaluate("() => { window.__noReload = true; }")
+    expect(_verdict(page)).to_have_text("Passed")
+
+    back = page.get_by_role("link", name="Back to the lab")
+    press_tab_until(page, back, limit=400)
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Deploy your first ML model")
