@@ -1,5 +1,8 @@
 """The world the browser tests run against: a gunicorn server and a real Celery worker, in
-subprocesses, sharing a fresh SQLite database and a filesystem broker under a temporary folder.
+subprocesses, sharing a fresh database and a broker: SQLite and a filesystem broker under a
+temporary folder by default; PostgreSQL and Redis, as in production, when `E2E_DATABASE_URL`
+(a database this run may drop and re-create) and `E2E_REDIS_URL` (a Redis database it may
+empty) are set, as CI does.
 
 The test process never touches that database itself: data is made by `manage.py` commands
 (migrate, load_course, `shell -c`), so what the browser sees is exactly what a deployment does.
@@ -12,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +41,7 @@ def server_env(var_dir: Path, port: int) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "lms.settings",
         "SECRET_KEY": "e2e-only-" + os.urandom(8).hex(),
         "PODIUM_VAR_DIR": str(var_dir),
-        "DATABASE_URL": f"sqlite:///{var_dir / 'e2e.sqlite3'}",
+        "DATABASE_URL": os.environ.get("E2E_DATABASE_URL") or f"sqlite:///{var_dir / 'e2e.sqlite3'}",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{port}",
         "SECURE_SSL": "0",
@@ -46,8 +50,28 @@ def server_env(var_dir: Path, port: int) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     })
+    if os.environ.get("E2E_REDIS_URL"):
+        env["REDIS_URL"] = os.environ["E2E_REDIS_URL"]
     env.pop("DEBUG", None)
     return env
+
+
+def reset_services(env: dict[str, str]) -> None:
+    """Start from an empty PostgreSQL database and Redis database when the run uses them."""
+    url = urllib.parse.urlsplit(env["DATABASE_URL"])
+    if url.scheme.startswith("postgres"):
+        import psycopg
+        from psycopg import sql
+
+        name = url.path.lstrip("/")
+        server = urllib.parse.urlunsplit(url._replace(path="/postgres"))
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    if env.get("REDIS_URL"):
+        import redis
+
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
 
 
 @dataclass
@@ -85,6 +109,7 @@ class Site:
         return process
 
     def start(self) -> None:
+        reset_services(self.env)
         self.manage("migrate", "--no-input")
         self.manage("load_course", str(COURSE_DIR))
         self._spawn("gunicorn", [str(BIN / "gunicorn"), "lms.wsgi", "--bind", f"127.0.0.1:{self.port}",
