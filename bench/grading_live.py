@@ -9,8 +9,6 @@ none graded twice, every one passed live, zero sandboxes left.
 import argparse
 import datetime
 import os
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,37 +21,14 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
+from fleet import grade_with_a_kill, queue_submissions  # noqa: E402
 
-from grading import conf, live, services  # noqa: E402
+from grading import conf, live  # noqa: E402
 from grading.management.commands.grade import collect_files  # noqa: E402
-from grading.models import Lab, Submission  # noqa: E402
-from lms.celery import app  # noqa: E402
+from grading.models import Lab  # noqa: E402
 
-User = get_user_model()
 LAB = "activity-1-first-deployment"
-
-
-def start_worker(name: str) -> subprocess.Popen:
-    return subprocess.Popen(  # noqa: S603 - our own venv's celery
-        [
-            str(ROOT / ".venv/bin/celery"),
-            "-A",
-            "lms",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "-n",
-            f"{name}@%h",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=open(f"/tmp/podium-live-{name}.log", "w"),  # noqa: SIM115, S108
-    )
 
 
 def main() -> None:
@@ -67,53 +42,21 @@ def main() -> None:
     lab = Lab.objects.get(slug=LAB)
     Lab.objects.filter(pk=lab.pk).update(attempts_allowed=0)
     files = collect_files([str(ROOT / f"courses/content/kubernetes-fundamentals/labs/{LAB}/solution")])
-    Submission.objects.filter(lab=lab, user__username__startswith="bench-").delete()
-    app.control.purge()
-    existing = set(User.objects.filter(username__startswith="bench-").values_list("username", flat=True))
-    User.objects.bulk_create(
-        [
-            User(username=f"bench-{i}@example.com", email=f"bench-{i}@example.com")
-            for i in range(n)
-            if f"bench-{i}@example.com" not in existing
-        ]
-    )
-    users = list(User.objects.filter(username__startswith="bench-").order_by("id")[:n])
+    mine = queue_submissions(lab, files, n)
 
-    started = time.perf_counter()
-    for user in users:
-        with transaction.atomic():
-            services.submission_create(user=user, lab=lab, files=files)
-    ids = list(Submission.objects.filter(lab=lab, user__in=users).values_list("pk", flat=True))
-    mine = Submission.objects.filter(pk__in=ids)
-    workers = [start_worker("w1"), start_worker("w2")]
-    killed = False
-    try:
-        while time.perf_counter() - started < args.timeout:
-            done = mine.filter(status__in=Submission.FINAL).count()
-            if not killed and done >= n // 4:
-                # Kill while a sandbox exists, so a namespace is orphaned mid-grade.
-                for _ in range(2000):
-                    if cluster.sandboxes():
-                        break
-                    time.sleep(0.002)
-                os.kill(workers[0].pid, signal.SIGKILL)
-                killed = True
-                orphans = [s.name for s in cluster.sandboxes()]
-                print(f"SIGKILLed worker w1 after {done} graded; sandboxes present after the kill: {orphans}")
-            if done == n:
-                break
-            services.sweep_stuck_submissions()
-            time.sleep(1)
-        elapsed = time.perf_counter() - started
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-        for worker in workers:
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+    def wait_for_a_sandbox() -> None:
+        # Kill while a sandbox exists, so a namespace is orphaned mid-grade.
+        for _ in range(2000):
+            if cluster.sandboxes():
+                return
+            time.sleep(0.002)
+
+    def after_kill(done: int, pid: int) -> str:
+        orphans = [s.name for s in cluster.sandboxes()]
+        return f"SIGKILLed worker w1 after {done} graded; sandboxes present after the kill: {orphans}"
+
+    elapsed = grade_with_a_kill(mine, n, timeout=args.timeout, before_kill=wait_for_a_sandbox,
+                                after_kill=after_kill)
 
     before_reap = [s.name for s in cluster.sandboxes()]
     time.sleep(conf.sandbox_ttl_seconds() + 1)  # the TTL of the last sandbox created
