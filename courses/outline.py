@@ -9,6 +9,7 @@ served for content that has changed.
 """
 
 import copy
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -55,6 +56,7 @@ class CourseSnapshot:
 
 
 _snapshots: dict[tuple, CourseSnapshot] = {}
+_lock = threading.Lock()  # gunicorn may run threads; eviction must not race an insert
 
 
 def course_snapshot(course_id: int, content_hash: str, lesson_ids=()) -> CourseSnapshot:
@@ -66,9 +68,10 @@ def course_snapshot(course_id: int, content_hash: str, lesson_ids=()) -> CourseS
     snapshot = _snapshots.get(key)
     if snapshot is None or not snapshot.lessons.keys() >= set(lesson_ids):
         snapshot = _build(course_id)
-        if len(_snapshots) >= MAX_SNAPSHOTS:
-            _snapshots.pop(next(iter(_snapshots)))
-        _snapshots[key] = snapshot
+        with _lock:
+            while len(_snapshots) >= MAX_SNAPSHOTS:
+                _snapshots.pop(next(iter(_snapshots)))
+            _snapshots[key] = snapshot
     return snapshot
 
 
@@ -91,4 +94,5 @@ def course_outline(course: Course) -> list[LessonRef]:
 
 def forget_snapshots() -> None:
     """For tests, which change rows behind the importer's back."""
-    _snapshots.clear()
+    with _lock:
+        _snapshots.clear()

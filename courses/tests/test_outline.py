@@ -1,0 +1,24 @@
+"""The per-process course snapshot behind the lesson page and the dashboard."""
+
+from courses import outline
+
+
+def test_snapshots_are_shared_per_content_version_and_bounded(course, monkeypatch):
+    first = outline.course_snapshot(course.pk, course.content_hash)
+    assert outline.course_snapshot(course.pk, course.content_hash) is first
+    assert [ref.number for ref in first.outline] == [1, 2, 3]
+    assert {"body_html", "word_count"} <= first.lessons[first.outline[0].pk].get_deferred_fields()
+
+    monkeypatch.setattr(outline, "MAX_SNAPSHOTS", 2)
+    for version in ("v2", "v3", "v4"):
+        outline.course_snapshot(course.pk, version)
+    assert len(outline._snapshots) == 2
+
+
+def test_a_lesson_from_the_snapshot_is_a_private_copy(course):
+    snapshot = outline.course_snapshot(course.pk, course.content_hash)
+    pk = snapshot.outline[0].pk
+    lesson = snapshot.lesson(pk)
+    assert lesson.course is snapshot.course
+    assert "Intro to" in lesson.body_html  # loads the deferred body into the copy only
+    assert "body_html" in snapshot.lessons[pk].get_deferred_fields()
