@@ -171,10 +171,12 @@ def test_a_lab_can_ask_for_a_less_strict_sandbox(tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_pod_security_level_reaches_the_graded_spec():
-    from django.conf import settings
-
+def test_the_pod_security_level_reaches_the_graded_spec(course_dir):
     from grading.services import lab_spec
 
-    course_import(path=Path(settings.COURSE_CONTENT_DIR) / "kubernetes-fundamentals")
-    assert lab_spec(Lab.objects.get(slug="practical")).pod_security == "baseline"
+    relaxed = LAB_YAML.format(attempts=0).replace(
+        "\nchecks:", "\nnamespace_policy:\n  pod_security: baseline\nchecks:", 1)
+    write_lab(course_dir, "first-deployment", relaxed)
+    course_import(path=course_dir)
+    assert lab_spec(Lab.objects.get(slug="first-deployment")).pod_security == "baseline"
+    assert lab_spec(Lab.objects.get(slug="practical")).pod_security == ""  # the platform's

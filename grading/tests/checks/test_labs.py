@@ -143,6 +143,13 @@ def test_broken_variant_fails_exactly_the_listed_checks(lab, variant):
         assert o.message
 
 
+@pytest.mark.parametrize("lab", LABS, ids=lambda p: p.name)
+def test_every_lab_runs_under_the_restricted_pod_security_standard(lab):
+    # The course teaches restricted (lesson 03, "Running as non-root"); no lab may lower its
+    # sandbox to get away with root containers.
+    assert (lab_spec(lab).get("namespace_policy") or {}).get("pod_security") in (None, "restricted")
+
+
 def manifest_folders() -> list[Path]:
     return [f for lab in LABS for f in [lab / "solution", *variants(lab)]]
 
