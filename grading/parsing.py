@@ -40,6 +40,9 @@ class Problem:
     line: int | None
     field: str | None
     message: str
+    # The lesson section that explains the rule ("03-core-resources.md#running-as-non-root");
+    # the result page links to it.
+    lesson_link: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -79,8 +82,9 @@ class ParsedObject:
         """The line of the field at `path` (("spec", "replicas")), else of its nearest parent."""
         return line_of(self.node, list(path))
 
-    def problem(self, path: tuple | list, message: str) -> Problem:
-        return Problem(self.file, self.document, self.line(path), field_name(path, self.prefix), message)
+    def problem(self, path: tuple | list, message: str, lesson_link: str = "") -> Problem:
+        return Problem(self.file, self.document, self.line(path), field_name(path, self.prefix), message,
+                       lesson_link)
 
 
 @dataclass

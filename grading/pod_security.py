@@ -20,6 +20,7 @@ RESTRICTED_VOLUME_TYPES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephem
                            "persistentVolumeClaim", "projected", "secret"}
 SECCOMP_OK = {"RuntimeDefault", "Localhost"}
 LESSON = "lesson 03, Running as non-root"
+LESSON_LINK = "03-core-resources.md#running-as-non-root"
 
 
 def check_pod_security(obj: ParsedObject, base: list, spec: dict, level: str) -> list[Problem]:
@@ -70,7 +71,8 @@ def check_pod_security(obj: ParsedObject, base: list, spec: dict, level: str) ->
             where = base + [group, i, "securityContext"] if "securityContext" in c else base + [group, i]
             problems.append(obj.problem(where, (
                 f"{ref}: container {c.get('name', i)!r} does not meet Pod Security 'restricted', "
-                f"which the sandbox enforces: set {'; '.join(missing)} (see {LESSON})")))
+                f"which the sandbox enforces: set {'; '.join(missing)} (see {LESSON})"),
+                lesson_link=LESSON_LINK))
     return problems
 
 

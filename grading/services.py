@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -255,7 +256,9 @@ def submission_run(submission_id: int, token: str) -> str:
         report.notes.append(live.SKIPPED_NOTE)
     elif not report.invalid:
         _grade_live(submission, spec, files, report, cluster_settings, on_stage)
-    return _store_report(submission_id, token, report)
+    linked = any(problem.lesson_link for problem in report.errors)
+    return _store_report(submission_id, token, report,
+                         _lesson_urls(submission.lab.course) if linked else None)
 
 
 def _grade_live(submission: Submission, spec: LabSpec, files, report: GradeReport, settings,
@@ -263,7 +266,17 @@ def _grade_live(submission: Submission, spec: LabSpec, files, report: GradeRepor
     """The live stage: sandbox, apply, wait, observe, judge, teardown (grading/live.py).
     ClusterUnavailable propagates (a ConnectionError: the task retries, then "not graded")."""
     parsed = parse_submission(files, conf.limits()).objects
-    course = submission.lab.course
+    result = live.grade_live(live.cluster_for(settings), submission_id=submission.pk, lab=spec.slug,
+                             objects=[o.data for o in parsed], time_limit=spec.time_limit_seconds,
+                             ttl_seconds=conf.sandbox_ttl_seconds(),
+                             pod_security=spec.pod_security or conf.sandbox_pod_security(),
+                             on_stage=on_stage)
+    live.merge_into(report, result, parsed, _lesson_urls(submission.lab.course))
+
+
+def _lesson_urls(course: Course) -> Callable[[str], str]:
+    """Lesson link ("03-core-resources.md#running-as-non-root") -> URL; the lesson's own URL when
+    the heading is gone, "" when the lesson is."""
     resolve = _lesson_link_resolver(course, {lesson.number: lesson for lesson in
                                              course.lessons.only("id", "number", "slug", "toc")})
 
@@ -273,21 +286,18 @@ def _grade_live(submission: Submission, spec: LabSpec, files, report: GradeRepor
             url, error = resolve(link.split("#")[0])
         return url or ""
 
-    result = live.grade_live(live.cluster_for(settings), submission_id=submission.pk, lab=spec.slug,
-                             objects=[o.data for o in parsed], time_limit=spec.time_limit_seconds,
-                             ttl_seconds=conf.sandbox_ttl_seconds(),
-                             pod_security=spec.pod_security or conf.sandbox_pod_security(),
-                             on_stage=on_stage)
-    live.merge_into(report, result, parsed, lesson_url)
+    return lesson_url
 
 
-def _store_report(submission_id: int, token: str, report: GradeReport) -> str:
+def _store_report(submission_id: int, token: str, report: GradeReport,
+                  lesson_url: Callable[[str], str] | None = None) -> str:
     status = Status.INVALID if report.invalid else Status.PASSED if report.passed else Status.FAILED
     with transaction.atomic():
         written = Submission.objects.filter(pk=submission_id, status=Status.RUNNING, claim=token).update(
             status=status, stage="", score=None if report.invalid else report.score,
             max_score=report.max_score, passed=report.passed and not report.invalid,
-            errors=[e.as_dict() for e in report.errors], notes=report.notes, stages=report.stages,
+            errors=[{**e.as_dict(), "lesson_url": lesson_url(e.lesson_link) if lesson_url and e.lesson_link
+                     else ""} for e in report.errors], notes=report.notes, stages=report.stages,
             failure="", finished_at=timezone.now(), graded_count=F("graded_count") + 1)
         if written != 1:
             logger.warning("submission %s: claim %s lost before the result was stored", submission_id, token)

@@ -2,10 +2,13 @@
 emulator, whose simulated controllers (k8s_controllers.py) make pods ready, fail to pull an
 image, crash, fail to schedule, or leave a Service without endpoints."""
 
+from pathlib import Path
+
 import pytest
 
+from courses.services import course_import
 from grading import live, tasks
-from grading.models import Submission
+from grading.models import Lab, Submission
 from grading.tests.conftest import GOOD, submit
 from grading.tests.k8s_controllers import play
 from grading.tests.k8s_emulator import KubernetesEmulator
@@ -251,3 +254,17 @@ def test_the_reaper_task_deletes_what_a_killed_worker_left_behind(live_cluster, 
 
 def test_the_reaper_does_nothing_without_a_cluster():
     assert tasks.reap_sandboxes.run() == {"skipped": "no cluster configured"}
+
+
+def test_a_pod_security_refusal_links_to_the_lesson_that_teaches_it(client, alice, settings):
+    course_import(path=Path(settings.COURSE_CONTENT_DIR) / "kubernetes-fundamentals")
+    lab = Lab.objects.get(slug="activity-1-first-deployment")
+    submission = submit(alice, lab, [("d.yaml", NOT_RESTRICTED)])
+    assert submission.status == Status.INVALID
+    [error] = submission.errors
+    assert error["lesson_link"] == "03-core-resources.md#running-as-non-root"
+    lesson = "/courses/kubernetes-fundamentals/lessons/core-resources/"
+    assert error["lesson_url"] == lesson + "#running-as-non-root"
+    client.force_login(alice)
+    html = client.get(submission.get_absolute_url()).content.decode()
+    assert f'<a href="{error["lesson_url"]}">Read the lesson section</a>' in html
