@@ -7,6 +7,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from e2e.browser import assert_focus_visible, press_tab_until
+
 
 def _admin_login(page: Page, email: str, password: str) -> None:
     page.goto("/admin/login/?next=/admin/")
@@ -80,3 +82,39 @@ def test_instructor_regrades_a_submission_from_admin(page: Page, people):
     page.goto(f"/admin/grading/submission/{people.bob_submission}/change/")
     expect(page.locator(".field-graded_count")).to_contain_text("2")
     expect(page.locator(".field-status")).to_contain_text("Passed")
+
+
+def test_keyboard_alone_creates_a_cohort_and_enrols_a_student(page: Page, people):
+    # Django admin, driven like a keyboard user: Tab to a control, type or press a key.
+    page.goto("/admin/login/?next=/admin/")
+    page.keyboard.type(people.email("victor"))  # the username field has focus on load
+    press_tab_until(page, page.locator("#id_password"))
+    page.keyboard.type(people.password)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+
+    press_tab_until(page, page.locator("a[href='/admin/courses/cohort/add/']").first)
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    press_tab_until(page, page.get_by_label("Name"))
+    page.keyboard.type("Delta")
+    press_tab_until(page, page.get_by_label("Course"))
+    page.keyboard.press("ArrowDown")  # the first (only) course
+    press_tab_until(page, page.locator("#id_starts_on"))
+    page.keyboard.type("2026-02-02")
+    press_tab_until(page, page.get_by_role("button", name="Save and continue editing"))
+    page.keyboard.press("Enter")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+
+    press_tab_until(page, page.get_by_role("link", name="Enrol students"))
+    page.keyboard.press("Enter")
+    press_tab_until(page, page.get_by_label("Emails"))
+    page.keyboard.type(people.email("carol"))
+    press_tab_until(page, page.get_by_role("button", name="Enrol"))
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(page.locator(".messagelist")).to_contain_text("Enrolled 1 student(s)")
+
+    press_tab_until(page, page.get_by_role("link", name="Progress"))
+    page.keyboard.press("Enter")
+    expect(page.locator("#content table")).to_contain_text(people.email("carol"))

@@ -4,6 +4,10 @@ from django.urls import include, path
 
 from lms import accounts, views
 
+admin.site.site_header = "Podium admin"
+admin.site.site_title = "Podium admin"
+admin.site.index_title = "Courses, cohorts and grading"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/signup/", accounts.signup, name="signup"),
