@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from courses.models import Course
-from grading import selectors, services
+from grading import conf, selectors, services
 from grading.forms import SubmissionForm
 
 POLL_SECONDS = 1
@@ -35,6 +35,7 @@ def _lab_page(request: HttpRequest, lab, form: SubmissionForm, status: int = 200
         "attempts_used": used,
         "attempts_left": max(lab.attempts_allowed - used, 0) if lab.attempts_allowed else None,
         "manual_items": list(lab.manual_items.all()),
+        "pod_security": lab.pod_security or conf.sandbox_pod_security(),
     }, status=status)
 
 

@@ -36,6 +36,7 @@ def test_lab_page_shows_instructions_form_and_history(client, alice, lab):
     assert response.status_code == 200
     assert "First deployment" in html and "Write a Deployment." in html
     assert 'enctype="multipart/form-data"' in html and 'name="paste"' in html
+    assert "pods that meet Pod Security “restricted”" in html
     assert "Your attempts" in html and "Failed" in html and "1.33 / 3" in html
 
 
