@@ -42,7 +42,9 @@ def lesson_page(user, course_slug: str, lesson_slug: str) -> LessonPage | None:
     if lesson_id is None:
         return None
     course_id, content_hash = rows[0][0], rows[0][1]
-    snapshot = course_snapshot(course_id, content_hash, [row[2] for row in rows])
+    snapshot = course_snapshot(course_id, content_hash)
+    if lesson_id not in snapshot.lessons:  # an import committed between the two reads
+        return None
     return LessonPage(course=snapshot.course, lesson=snapshot.lesson(lesson_id),
                       outline=snapshot.outline,
                       completed_ids={row[2] for row in rows if row[4]})

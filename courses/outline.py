@@ -1,11 +1,11 @@
 """A course's content without the heavy parts, kept in memory per content version.
 
 Course and lesson rows change only when `load_course` runs, and every change moves the course's
-`content_hash`. Every page that shows a course needs its lesson list, and the lesson page needs
-the course and lesson rows too; rather than query and rebuild them on each request, each
-process keeps one snapshot per (course, content hash, lesson ids) and shares it read-only.
-Callers still read the current hash from the database on every request, so a snapshot is never
-served for content that has changed.
+`content_hash` (which covers the course, each lesson's content and each lesson's id). Every page
+that shows a course needs its lesson list, and the lesson page needs the course and lesson rows
+too; rather than query and rebuild them on each request, each process keeps one snapshot per
+(course, content hash) and shares it read-only. Callers read the current hash from the database
+on every request, so a change shows on the next request.
 """
 
 import copy
@@ -59,19 +59,17 @@ _snapshots: dict[tuple, CourseSnapshot] = {}
 _lock = threading.Lock()  # gunicorn may run threads; eviction must not race an insert
 
 
-def course_snapshot(course_id: int, content_hash: str, lesson_ids=()) -> CourseSnapshot:
-    """The snapshot for this content version, built with two queries on first use.
-
-    `lesson_ids`, when the caller has them, are checked too: a lesson deleted and re-imported
-    leaves the course's hash as it was but gets a new id."""
-    key = (course_id, content_hash)
-    snapshot = _snapshots.get(key)
-    if snapshot is None or not snapshot.lessons.keys() >= set(lesson_ids):
+def course_snapshot(course_id: int, content_hash: str) -> CourseSnapshot:
+    """The snapshot for this content version, built with two queries on first use."""
+    snapshot = _snapshots.get((course_id, content_hash))
+    if snapshot is None:
         snapshot = _build(course_id)
         with _lock:
             while len(_snapshots) >= MAX_SNAPSHOTS:
                 _snapshots.pop(next(iter(_snapshots)))
-            _snapshots[key] = snapshot
+            # Keyed by the hash of what was read: an import that committed after the caller read
+            # its hash has built the newer version, which must not be filed under the older one.
+            _snapshots[(course_id, snapshot.course.content_hash)] = snapshot
     return snapshot
 
 

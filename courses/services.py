@@ -135,7 +135,9 @@ def _write_course(spec: CourseSpec, rendered: dict[int, dict]) -> ImportReport:
         for lesson in existing.values():
             if lesson.pk in renumbered:
                 lesson.number += 1000
-    lesson_hashes: list[str] = []
+    # (id, content hash) per lesson: the ids too, so a lesson removed and re-added (a new row, the
+    # same text) moves the course's hash, which keys every per-process copy (courses/outline.py).
+    lesson_hashes: list[tuple[int, str]] = []
     for number in sorted(rendered):
         lesson_spec, result = rendered[number]["lesson"], rendered[number]["result"]
         values = {
@@ -146,14 +148,14 @@ def _write_course(spec: CourseSpec, rendered: dict[int, dict]) -> ImportReport:
             "source_path": str(lesson_spec.path.relative_to(spec.path.parent)),
         }
         values["content_hash"] = _hash(values)
-        lesson_hashes.append(values["content_hash"])
         label = f"lesson {number:02d}-{lesson_spec.slug}"
         lesson = existing.get(lesson_spec.slug)
         if lesson is None:
-            Lesson.objects.create(course=course, slug=lesson_spec.slug, **values)
+            lesson = Lesson.objects.create(course=course, slug=lesson_spec.slug, **values)
             report.created.append(label)
         else:
             update_if_changed(lesson, values, label, report)
+        lesson_hashes.append((lesson.pk, values["content_hash"]))
     course_hash = _hash({"slug": spec.slug, "course": course_values, "lessons": lesson_hashes})
     if course.content_hash != course_hash:
         course.content_hash = course_hash

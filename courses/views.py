@@ -16,10 +16,8 @@ from courses.models import ChecklistTick, Course, Lesson
 
 
 def _get_lesson(course_slug: str, lesson_slug: str) -> Lesson:
-    """The one lookup for lessons. Every course is open to every signed-in student.
-
-    The body and the course's details are deferred: the page caches the rendered body by
-    content hash, and loads it only on a cache miss."""
+    """A lesson row for the progress actions (the lesson page itself reads through
+    courses.lesson_page). Every course is open to every signed-in student; bodies are deferred."""
     lessons = Lesson.objects.select_related("course").defer(
         "body_html", "toc", "course__details", "course__summary", "course__summary_html")
     return get_object_or_404(lessons, course__slug=course_slug, slug=lesson_slug)

@@ -10,9 +10,17 @@ def test_snapshots_are_shared_per_content_version_and_bounded(course, monkeypatc
     assert {"body_html", "word_count"} <= first.lessons[first.outline[0].pk].get_deferred_fields()
 
     monkeypatch.setattr(outline, "MAX_SNAPSHOTS", 2)
-    for version in ("v2", "v3", "v4"):
-        outline.course_snapshot(course.pk, version)
-    assert len(outline._snapshots) == 2
+    outline.forget_snapshots()
+    outline._snapshots.update({(0, "old"): first, (1, "older"): first})
+    assert outline.course_snapshot(course.pk, course.content_hash) is not first  # rebuilt
+    assert list(outline._snapshots) == [(1, "older"), (course.pk, course.content_hash)]
+
+
+def test_a_snapshot_is_filed_under_the_version_it_read(course):
+    # The caller read its hash before an import committed: what was built is the newer content.
+    snapshot = outline.course_snapshot(course.pk, "hash-before-the-import")
+    assert snapshot.course.content_hash == course.content_hash
+    assert list(outline._snapshots) == [(course.pk, course.content_hash)]
 
 
 def test_a_lesson_from_the_snapshot_is_a_private_copy(course):
