@@ -5,9 +5,11 @@ Deployment whose pods break the standard is accepted and then never gets a pod, 
 learns why only from events. Checking the same rules here names the file, line and field at
 once, and gives the same verdict whether or not live grading is on. Pure: no Django.
 
-Rules follow https://kubernetes.io/docs/concepts/security/pod-security-standards/ (v1.32) for
-what student manifests can hit; the sandbox policy (grading/policy.py) already refuses the
-rest of baseline (privileged, host namespaces, hostPath, added capabilities).
+The rules are those of https://kubernetes.io/docs/concepts/security/pod-security-standards/ at
+v1.32 (the version sandboxes pin, grading/sandbox.py) for Linux pods. Baseline's privileged
+containers, host namespaces, hostPath volumes and added capabilities are refused by the sandbox
+policy itself at every level (grading/policy.py), more strictly than the standard: only
+NET_BIND_SERVICE may be added.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ CONTAINER_GROUPS = ("initContainers", "containers", "ephemeralContainers")
 RESTRICTED_VOLUME_TYPES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
                            "persistentVolumeClaim", "projected", "secret"}
 SECCOMP_OK = {"RuntimeDefault", "Localhost"}
-LESSON = "lesson 03, Running as non-root"
+SELINUX_TYPES = {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
+SAFE_SYSCTLS = {
+    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+}
+# Module 04 teaches these settings in lesson 03; the result page links a refusal there.
 LESSON_LINK = "03-core-resources.md#running-as-non-root"
 
 
@@ -27,30 +36,53 @@ def check_pod_security(obj: ParsedObject, base: list, spec: dict, level: str) ->
     """Problems with the pod spec at `base` in `obj` under `level`."""
     if level not in ("restricted", "baseline"):
         return []
-    ref, problems = obj.ref, []
-    pod_ctx = spec.get("securityContext") if isinstance(spec.get("securityContext"), dict) else {}
-    containers = [(group, i, c) for group in CONTAINER_GROUPS
+    pod_ctx = _dict(spec.get("securityContext"))
+    containers = [(base + [group, i], c) for group in CONTAINER_GROUPS
                   for i, c in enumerate(spec.get(group) or []) if isinstance(c, dict)]
+    problems = _baseline(obj, base, spec, pod_ctx, containers, level)
+    if level == "restricted":
+        problems += _restricted(obj, base, spec, pod_ctx, containers)
+    return problems
 
-    # baseline
-    if _seccomp(pod_ctx) == "Unconfined":
-        problems.append(obj.problem(base + ["securityContext", "seccompProfile", "type"],
-                                    f"{ref}: seccompProfile Unconfined is not allowed "
-                                    f"(Pod Security {level!r})"))
-    for group, i, c in containers:
+
+def _baseline(obj, base, spec, pod_ctx, containers, level) -> list[Problem]:
+    ref, problems = obj.ref, []
+
+    def refuse(path: list, what: str) -> None:
+        problems.append(obj.problem(path, f"{ref}: {what} (Pod Security {level!r}, which the "
+                                          "sandbox enforces)"))
+
+    contexts = [(base + ["securityContext"], "the pod", pod_ctx)] + [
+        (path + ["securityContext"], f"container {c.get('name', path[-1])!r}",
+         _dict(c.get("securityContext"))) for path, c in containers]
+    for where, who, ctx in contexts:
+        if _type(ctx, "seccompProfile") == "Unconfined":
+            refuse(where + ["seccompProfile", "type"], f"{who}: seccompProfile Unconfined is not allowed")
+        if _type(ctx, "appArmorProfile") == "Unconfined":
+            refuse(where + ["appArmorProfile", "type"], f"{who}: appArmorProfile Unconfined is not allowed")
+        selinux = _dict(ctx.get("seLinuxOptions"))
+        if selinux.get("type", "") not in SELINUX_TYPES or selinux.get("user") or selinux.get("role"):
+            refuse(where + ["seLinuxOptions"], f"{who}: custom seLinuxOptions are not allowed")
+        if _dict(ctx.get("windowsOptions")).get("hostProcess"):
+            refuse(where + ["windowsOptions", "hostProcess"], f"{who}: hostProcess is not allowed")
+        if ctx.get("procMount", "Default") != "Default":
+            refuse(where + ["procMount"], f"{who}: procMount must stay Default")
+    for i, sysctl in enumerate(pod_ctx.get("sysctls") or []):
+        name = _dict(sysctl).get("name")
+        if name not in SAFE_SYSCTLS:
+            refuse(base + ["securityContext", "sysctls", i, "name"], f"sysctl {name!r} is not allowed")
+    for path, c in containers:
         for j, port in enumerate(c.get("ports") or []):
             if isinstance(port, dict) and port.get("hostPort"):
-                problems.append(obj.problem(base + [group, i, "ports", j, "hostPort"],
-                                            f"{ref}: container {c.get('name', i)!r} asks for "
+                problems.append(obj.problem(path + ["ports", j, "hostPort"],
+                                            f"{ref}: container {c.get('name', path[-1])!r} asks for "
                                             f"hostPort {port['hostPort']}; sandbox pods are reached "
                                             "through a Service, not the node's ports"))
-        if _seccomp(_ctx(c)) == "Unconfined":
-            problems.append(obj.problem(base + [group, i, "securityContext", "seccompProfile"],
-                                        f"{ref}: container {c.get('name', i)!r}: seccompProfile "
-                                        f"Unconfined is not allowed (Pod Security {level!r})"))
-    if level != "restricted":
-        return problems
+    return problems
 
+
+def _restricted(obj, base, spec, pod_ctx, containers) -> list[Problem]:
+    ref, problems = obj.ref, []
     for i, volume in enumerate(spec.get("volumes") or []):
         if not isinstance(volume, dict):
             continue
@@ -60,45 +92,49 @@ def check_pod_security(obj: ParsedObject, base: list, spec: dict, level: str) ->
                                         f"{ref}: volume {volume.get('name', i)!r} is of type "
                                         f"{kinds[0]}, which Pod Security 'restricted' does not "
                                         "allow; use a PersistentVolumeClaim, emptyDir, ConfigMap, "
-                                        "Secret or projected volume"))
-    if pod_ctx.get("runAsUser") == 0:
-        problems.append(obj.problem(base + ["securityContext", "runAsUser"],
-                                    f"{ref}: runAsUser 0 is root; Pod Security 'restricted' needs "
-                                    "a non-zero user"))
-    for group, i, c in containers:
-        missing = _restricted_missing(pod_ctx, _ctx(c))
+                                        "Secret or projected volume", lesson_link=LESSON_LINK))
+    root = {"runAsUser": pod_ctx.get("runAsUser") == 0, "runAsNonRoot": pod_ctx.get("runAsNonRoot") is False}
+    for field in (name for name, is_root in root.items() if is_root):
+        problems.append(obj.problem(base + ["securityContext", field],
+                                    f"{ref}: the pod's securityContext.{field} asks for root; Pod "
+                                    "Security 'restricted' needs a non-root user",
+                                    lesson_link=LESSON_LINK))
+    for path, c in containers:
+        missing = _restricted_missing(pod_ctx, _dict(c.get("securityContext")))
         if missing:
-            where = base + [group, i, "securityContext"] if "securityContext" in c else base + [group, i]
+            where = path + ["securityContext"] if "securityContext" in c else path
             problems.append(obj.problem(where, (
-                f"{ref}: container {c.get('name', i)!r} does not meet Pod Security 'restricted', "
-                f"which the sandbox enforces: set {'; '.join(missing)} (see {LESSON})"),
+                f"{ref}: container {c.get('name', path[-1])!r} does not meet Pod Security "
+                f"'restricted', which the sandbox enforces: set {'; '.join(missing)}"),
                 lesson_link=LESSON_LINK))
     return problems
 
 
-def _ctx(container: dict) -> dict:
-    ctx = container.get("securityContext")
-    return ctx if isinstance(ctx, dict) else {}
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
-def _seccomp(ctx: dict) -> str | None:
-    profile = ctx.get("seccompProfile")
-    return profile.get("type") if isinstance(profile, dict) else None
+def _type(ctx: dict, profile: str) -> str | None:
+    return _dict(ctx.get(profile)).get("type")
 
 
 def _restricted_missing(pod_ctx: dict, ctx: dict) -> list[str]:
-    """What the container (or, where the standard allows, its pod) still has to set."""
+    """What the container (or, where the standard allows, its pod) still has to set. A pod-level
+    value that is itself wrong (runAsNonRoot false, Unconfined) is reported once, for the pod."""
     missing = []
-    non_root = ctx["runAsNonRoot"] if "runAsNonRoot" in ctx else pod_ctx.get("runAsNonRoot")
-    if non_root is not True:
+    non_root = ctx.get("runAsNonRoot")
+    if non_root is None and pod_ctx.get("runAsNonRoot") is None:
         missing.append("securityContext.runAsNonRoot: true (pod or container)")
+    elif non_root is False:
+        missing.append("securityContext.runAsNonRoot: true (the container sets false)")
     if ctx.get("runAsUser") == 0:
         missing.append("a non-zero securityContext.runAsUser")
     if ctx.get("allowPrivilegeEscalation") is not False:
         missing.append("securityContext.allowPrivilegeEscalation: false")
-    drop = (ctx.get("capabilities") or {}).get("drop") if isinstance(ctx.get("capabilities"), dict) else None
+    drop = _dict(ctx.get("capabilities")).get("drop")
     if not isinstance(drop, list) or "ALL" not in drop:
         missing.append("securityContext.capabilities.drop: [ALL]")
-    if (_seccomp(ctx) or _seccomp(pod_ctx)) not in SECCOMP_OK:
+    own, pods = _type(ctx, "seccompProfile"), _type(pod_ctx, "seccompProfile")
+    if own is None and pods is None:
         missing.append("securityContext.seccompProfile.type: RuntimeDefault (pod or container)")
     return missing

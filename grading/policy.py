@@ -133,7 +133,10 @@ def _check_pod_spec(obj: ParsedObject, pod_security: str) -> list[Problem]:
             if security.get("privileged"):
                 problems.append(obj.problem(where + ["privileged"],
                                             f"{ref}: container {name!r} is privileged; not allowed"))
-            added = (security.get("capabilities") or {}).get("add")
+            # Stricter than the standard's baseline: NET_BIND_SERVICE (ports below 1024, which
+            # restricted allows too) is the only capability a sandbox pod may add.
+            added = [c for c in (security.get("capabilities") or {}).get("add") or []
+                     if c != "NET_BIND_SERVICE"]
             if added:
                 problems.append(obj.problem(where + ["capabilities", "add"],
                                             f"{ref}: container {name!r} adds capabilities "

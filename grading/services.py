@@ -10,6 +10,7 @@ run that lost its claim.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import logging
@@ -251,18 +252,17 @@ def submission_run(submission_id: int, token: str) -> str:
 
     report = grade_static(spec, files, limits=conf.limits(), on_stage=on_stage,
                           default_pod_security=conf.sandbox_pod_security())
+    lesson_url = _lesson_urls(submission.lab.course)  # lazy: reads lessons on first use
     cluster_settings = conf.cluster_settings()
     if cluster_settings is None:
         report.notes.append(live.SKIPPED_NOTE)
     elif not report.invalid:
-        _grade_live(submission, spec, files, report, cluster_settings, on_stage)
-    linked = any(problem.lesson_link for problem in report.errors)
-    return _store_report(submission_id, token, report,
-                         _lesson_urls(submission.lab.course) if linked else None)
+        _grade_live(submission, spec, files, report, cluster_settings, on_stage, lesson_url)
+    return _store_report(submission_id, token, report, lesson_url)
 
 
 def _grade_live(submission: Submission, spec: LabSpec, files, report: GradeReport, settings,
-                on_stage) -> None:
+                on_stage, lesson_url: Callable[[str], str]) -> None:
     """The live stage: sandbox, apply, wait, observe, judge, teardown (grading/live.py).
     ClusterUnavailable propagates (a ConnectionError: the task retries, then "not graded")."""
     parsed = parse_submission(files, conf.limits()).objects
@@ -271,17 +271,22 @@ def _grade_live(submission: Submission, spec: LabSpec, files, report: GradeRepor
                              ttl_seconds=conf.sandbox_ttl_seconds(),
                              pod_security=spec.pod_security or conf.sandbox_pod_security(),
                              on_stage=on_stage)
-    live.merge_into(report, result, parsed, _lesson_urls(submission.lab.course))
+    live.merge_into(report, result, parsed, lesson_url)
 
 
 def _lesson_urls(course: Course) -> Callable[[str], str]:
     """Lesson link ("03-core-resources.md#running-as-non-root") -> URL; the lesson's own URL when
-    the heading is gone, "" when the lesson is."""
-    resolve = _lesson_link_resolver(course, {lesson.number: lesson for lesson in
-                                             course.lessons.only("id", "number", "slug", "toc")})
+    the heading is gone, "" when the lesson is. The lessons are read on the first link only."""
+    @functools.cache
+    def resolver():
+        lessons = course.lessons.only("id", "number", "slug", "toc")
+        return _lesson_link_resolver(course, {lesson.number: lesson for lesson in lessons})
 
     def lesson_url(link: str) -> str:
-        url, error = resolve(link) if link else (None, None)
+        if not link:
+            return ""
+        resolve = resolver()
+        url, error = resolve(link)
         if error and "#" in link:
             url, error = resolve(link.split("#")[0])
         return url or ""
@@ -290,14 +295,14 @@ def _lesson_urls(course: Course) -> Callable[[str], str]:
 
 
 def _store_report(submission_id: int, token: str, report: GradeReport,
-                  lesson_url: Callable[[str], str] | None = None) -> str:
+                  lesson_url: Callable[[str], str] = lambda link: "") -> str:
     status = Status.INVALID if report.invalid else Status.PASSED if report.passed else Status.FAILED
     with transaction.atomic():
         written = Submission.objects.filter(pk=submission_id, status=Status.RUNNING, claim=token).update(
             status=status, stage="", score=None if report.invalid else report.score,
             max_score=report.max_score, passed=report.passed and not report.invalid,
-            errors=[{**e.as_dict(), "lesson_url": lesson_url(e.lesson_link) if lesson_url and e.lesson_link
-                     else ""} for e in report.errors], notes=report.notes, stages=report.stages,
+            errors=[{**e.as_dict(), "lesson_url": lesson_url(e.lesson_link)} for e in report.errors],
+            notes=report.notes, stages=report.stages,
             failure="", finished_at=timezone.now(), graded_count=F("graded_count") + 1)
         if written != 1:
             logger.warning("submission %s: claim %s lost before the result was stored", submission_id, token)

@@ -26,7 +26,7 @@ def test_passing_files_exit_0(content, tmp_path, capsys):
     code, out = grade(capsys, "--lab", "first-deployment", str(tmp_path / "d.yaml"))
     assert code == 0
     assert "3/3 points (100%) — PASSED" in out and "✓ replicas" in out
-    assert "note: live checks skipped: no cluster configured (this command grades statically" in out
+    assert "note: live checks not run: this command grades statically" in out
 
 
 def test_pods_that_break_pod_security_are_refused_with_file_line_and_field(content, tmp_path, capsys):
@@ -37,6 +37,7 @@ def test_pods_that_break_pod_security_are_refused_with_file_line_and_field(conte
     assert ("d.yaml (document 1):21 [spec.template.spec.containers[0].securityContext]: "
             "Deployment/iris: container 'server' does not meet Pod Security 'restricted', which "
             "the sandbox enforces: set securityContext.runAsNonRoot: true (pod or container)") in out
+    assert "      lesson: 03-core-resources.md#running-as-non-root" in out
 
 
 def test_failing_directory_exit_1_with_evidence(content, tmp_path, capsys):

@@ -65,7 +65,8 @@ def test_the_same_deployment_is_fine_under_baseline():
 
 
 @pytest.mark.parametrize(("change", "expected"), [
-    (("runAsNonRoot: true\n    seccomp", "runAsNonRoot: false\n    seccomp"), "runAsNonRoot: true"),
+    (("runAsNonRoot: true\n    seccomp", "runAsNonRoot: false\n    seccomp"),
+     "the pod's securityContext.runAsNonRoot asks for root"),
     (("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true"), "allowPrivilegeEscalation"),
     (("drop: [ALL]", "drop: [NET_RAW]"), "capabilities.drop: [ALL]"),
     (("type: RuntimeDefault", "type: Localhost, localhostProfile: p.json"), None),
@@ -113,3 +114,60 @@ def test_baseline_refuses_host_ports_and_unconfined_seccomp(level):
 def test_privileged_sandboxes_check_nothing_beyond_the_sandbox_policy():
     assert problems(PLAIN_DEPLOYMENT + "          ports: [{containerPort: 80, hostPort: 80}]\n",
                     "privileged") == []
+
+
+def test_a_pod_that_asks_for_root_is_refused_even_when_its_containers_do_not():
+    text = RESTRICTED_POD.replace(
+        "      securityContext:\n        allowPrivilegeEscalation",
+        "      securityContext:\n        runAsNonRoot: true\n        allowPrivilegeEscalation",
+    ).replace("runAsNonRoot: true\n    seccomp", "runAsNonRoot: false\n    seccomp")
+    [found] = problems(text)
+    assert found.field == "spec.securityContext.runAsNonRoot"
+
+
+def test_an_explicit_null_on_the_container_leaves_the_pods_setting_in_force():
+    text = RESTRICTED_POD.replace("      securityContext:\n        allowPrivilegeEscalation",
+                                  "      securityContext:\n        runAsNonRoot: null\n"
+                                  "        allowPrivilegeEscalation")
+    assert problems(text) == []
+
+
+def test_net_bind_service_is_the_one_capability_that_may_be_added():
+    text = RESTRICTED_POD.replace("capabilities: {drop: [ALL]}",
+                                  "capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}")
+    assert problems(text) == []
+    [found] = problems(text.replace("add: [NET_BIND_SERVICE]", "add: [NET_BIND_SERVICE, NET_RAW]"))
+    assert "NET_RAW" in found.message and "NET_BIND_SERVICE" not in found.message
+
+
+def test_an_unconfined_pod_is_reported_once_not_once_per_container():
+    found = problems(RESTRICTED_POD.replace("type: RuntimeDefault", "type: Unconfined"))
+    assert [p.field for p in found] == ["spec.securityContext.seccompProfile.type"]
+
+
+@pytest.mark.parametrize(("pod_setting", "expected"), [
+    ("appArmorProfile: {type: Unconfined}", "appArmorProfile Unconfined"),
+    ("seLinuxOptions: {user: system_u}", "custom seLinuxOptions"),
+    ("seLinuxOptions: {type: spc_t}", "custom seLinuxOptions"),
+    ("sysctls: [{name: net.core.somaxconn, value: '1024'}]", "sysctl 'net.core.somaxconn'"),
+    ("windowsOptions: {hostProcess: true}", "hostProcess"),
+])
+def test_the_rest_of_baseline(pod_setting, expected):
+    text = RESTRICTED_POD.replace("    runAsNonRoot: true\n", f"    runAsNonRoot: true\n    {pod_setting}\n")
+    [found] = problems(text, "baseline")
+    assert expected in found.message and "Pod Security 'baseline'" in found.message
+
+
+def test_safe_sysctls_and_default_selinux_types_are_allowed():
+    text = RESTRICTED_POD.replace("    runAsNonRoot: true\n", "    runAsNonRoot: true\n"
+                                  "    sysctls: [{name: net.ipv4.ip_local_port_range, value: '1024 65535'}]\n"
+                                  "    seLinuxOptions: {type: container_t, level: 's0:c1,c2'}\n")
+    assert problems(text) == []
+
+
+def test_proc_mount_unmasked_is_refused():
+    text = RESTRICTED_POD.replace("        allowPrivilegeEscalation: false",
+                                  "        allowPrivilegeEscalation: false\n        procMount: Unmasked")
+    [found] = problems(text, "baseline")
+    assert found.field == "spec.containers[0].securityContext.procMount"
+

@@ -18,8 +18,10 @@ from django.urls import reverse
 from courses.yaml_lines import ContentErrors
 from grading import conf
 from grading.labs import LabSpec, file_link_resolver, read_lab
-from grading.live import SKIPPED_NOTE
 from grading.pipeline import GradeReport, GraderError, grade_static
+
+STATIC_ONLY_NOTE = ("live checks not run: this command grades statically; a grading worker with a "
+                    "cluster also runs the lab in a sandbox")
 
 
 def find_lab(slug: str, content_dir: Path | None = None) -> LabSpec:
@@ -55,7 +57,10 @@ def format_report(report: GradeReport, lab: LabSpec) -> str:
     lines = []
     if report.errors:
         lines.append(f"Lab {lab.slug}: INVALID — the submission was not graded:")
-        lines += [f"  {problem}" for problem in report.errors]
+        for problem in report.errors:
+            lines.append(f"  {problem}")
+            if problem.lesson_link:
+                lines.append(f"      lesson: {problem.lesson_link}")
         return "\n".join(lines)
     verdict = "PASSED" if report.passed else f"FAILED (needs {lab.pass_percent}%)"
     lines.append(f"Lab {lab.slug}: {report.score:g}/{report.max_score:g} points "
@@ -95,9 +100,8 @@ class Command(BaseCommand):
         except GraderError as exc:
             self.stderr.write(f"grader error: {exc}")
             sys.exit(3)
-        # This command never reaches a cluster: say so, as the web's result page does.
-        report.notes.append(f"{SKIPPED_NOTE} (this command grades statically; a worker with a "
-                            "cluster also runs the lab in a sandbox)")
+        # This command never reaches a cluster, configured or not: say so.
+        report.notes.append(STATIC_ONLY_NOTE)
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
         else:
