@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -68,13 +67,17 @@ def lab_submit(request: HttpRequest, course_slug: str, lab_slug: str) -> HttpRes
 @vary_on_headers("HX-Request")
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = selectors.get_submission_for(request.user, submission_id)
+    state = f"{submission.status}:{submission.stage}"
+    if request.htmx and submission.is_active and request.GET.get("seen") == state:
+        # Nothing new: no swap, so the page's live region does not read the same line again.
+        return HttpResponse(status=204)
     since = submission.started_at if submission.status == services.Status.RUNNING else submission.queued_at
     results = list(submission.results.all())
     context = {
         "submission": submission, "lab": submission.lab, "course": submission.lab.course,
         "results": results, "has_live_results": any(r.is_live for r in results),
         "manual_grades": list(submission.manual_grades.all()),
-        "elapsed": (timezone.now() - since).total_seconds() if since and submission.is_active else None,
+        "since": since if submission.is_active else None, "state": state,
         "poll_seconds": POLL_SECONDS,
     }
     template = "grading/submission.html"

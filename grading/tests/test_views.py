@@ -102,11 +102,28 @@ def test_submission_page_polls_while_grading(client, alice, lab):
     client.force_login(alice)
     page = client.get(submission.get_absolute_url()).content.decode()
     assert 'hx-trigger="every 1s"' in page and "Waiting for a grader" in page
-    assert 'aria-live="polite"' in page
+    live = '<p id="grading-announcement" class="visually-hidden" role="status" aria-live="polite"></p>'
+    assert live in page
     fragment = client.get(submission.get_absolute_url(), headers={"HX-Request": "true"})
     html = fragment.content.decode()
     assert "<html" not in html and 'id="submission-status"' in html and "every 1s" in html
     assert fragment["Vary"] and "HX-Request" in fragment["Vary"]
+
+
+def test_a_poll_that_finds_nothing_new_swaps_nothing(client, alice, lab):
+    # The page's live region would read the same line again on every swap: answer 204 instead.
+    submission = submit(alice, lab, [("d.yaml", GOOD)], run=False)
+    client.force_login(alice)
+    url, htmx = submission.get_absolute_url(), {"HX-Request": "true"}
+    assert f'hx-get="{url}?seen=queued%3A"' in client.get(url).content.decode()
+    assert client.get(url + "?seen=queued:", headers=htmx).status_code == 204
+    Submission.objects.filter(pk=submission.pk).update(status="running", stage="validate")
+    changed = client.get(url + "?seen=queued:", headers=htmx)
+    assert changed.status_code == 200 and "Grading: validate" in changed.content.decode()
+    assert '<p id="grading-announcement" hx-swap-oob="innerHTML">Grading: validate.</p>' in (
+        changed.content.decode())
+    assert 'seen=running%3Avalidate"' in changed.content.decode()
+    assert client.get(url + "?seen=running:validate").status_code == 200  # a full page always renders
 
 
 def test_finished_fragment_stops_polling_and_shows_each_check(client, alice, lab):
@@ -119,6 +136,7 @@ def test_finished_fragment_stops_polling_and_shows_each_check(client, alice, lab
     assert "Deployment/iris has replicas: 1" in html and "replicas &gt;= 3" in html
     assert "Set spec.replicas to 3." in html
     assert 'href="/courses/test-course/lessons/lesson-2/#summary"' in html
+    assert '<p id="grading-announcement" hx-swap-oob="innerHTML">Failed: 1.33 of 3 points.</p>' in html
 
 
 def test_invalid_submission_lists_its_errors(client, alice, lab):
