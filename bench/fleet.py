@@ -36,19 +36,21 @@ def queue_submissions(lab: Lab, files: list[tuple[str, bytes]], n: int):
     return Submission.objects.filter(pk__in=ids)
 
 
-def start_worker(name: str) -> subprocess.Popen:
+def start_worker(name: str, log: str) -> subprocess.Popen:
     return subprocess.Popen(  # noqa: S603 - our own venv's celery
         [str(ROOT / ".venv/bin/celery"), "-A", "lms", "worker", "--pool=solo", "--loglevel=WARNING",
          "-n", f"{name}@%h", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(f"/tmp/podium-{name}.log", "w"))  # noqa: SIM115, S108
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(log, "w"))  # noqa: SIM115
 
 
-def grade_with_a_kill(mine, n: int, *, timeout: float, before_kill: Callable[[], None] = lambda: None,
+def grade_with_a_kill(mine, n: int, *, started: float, timeout: float, logs: str,
+                      before_kill: Callable[[], None] = lambda: None,
                       after_kill: Callable[[int, int], str]) -> float:
     """Two workers grade `mine`; w1 is SIGKILLed once n/4 are final (after `before_kill`, and
-    `after_kill(done, pid)` says what to print). Returns the seconds until all were final."""
-    started = time.perf_counter()
-    workers = [start_worker("w1"), start_worker("w2")]
+    `after_kill(done, pid)` says what to print). `started` (perf_counter) is when the run began,
+    queueing included; returns the seconds from then until all were final. Worker logs go to
+    `logs` % name."""
+    workers = [start_worker(name, logs % name) for name in ("w1", "w2")]
     killed = False
     try:
         while time.perf_counter() - started < timeout:

@@ -42,6 +42,7 @@ def main() -> None:
     lab = Lab.objects.get(slug=LAB)
     Lab.objects.filter(pk=lab.pk).update(attempts_allowed=0)
     files = collect_files([str(ROOT / f"courses/content/kubernetes-fundamentals/labs/{LAB}/solution")])
+    started = time.perf_counter()
     mine = queue_submissions(lab, files, n)
 
     def wait_for_a_sandbox() -> None:
@@ -55,7 +56,8 @@ def main() -> None:
         orphans = [s.name for s in cluster.sandboxes()]
         return f"SIGKILLed worker w1 after {done} graded; sandboxes present after the kill: {orphans}"
 
-    elapsed = grade_with_a_kill(mine, n, timeout=args.timeout, before_kill=wait_for_a_sandbox,
+    elapsed = grade_with_a_kill(mine, n, started=started, timeout=args.timeout,
+                                logs="/tmp/podium-live-%s.log", before_kill=wait_for_a_sandbox,  # noqa: S108
                                 after_kill=after_kill)
 
     before_reap = [s.name for s in cluster.sandboxes()]

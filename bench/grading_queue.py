@@ -43,11 +43,17 @@ def main() -> None:
     print(f"queued {len(ids)} submissions in {time.perf_counter() - started:.1f} s "
           "(files stored, tasks sent on commit)")
 
-    def after_kill(done: int, pid: int) -> str:
-        running = mine.filter(status=Submission.Status.RUNNING).count()
-        return f"SIGKILLed worker w1 (pid {pid}) after {done} graded, {running} running"
+    running = []
 
-    elapsed = grade_with_a_kill(mine, n, timeout=args.timeout, after_kill=after_kill)
+    def count_running() -> None:  # just before the kill
+        running.append(mine.filter(status=Submission.Status.RUNNING).count())
+
+    def after_kill(done: int, pid: int) -> str:
+        return f"SIGKILLed worker w1 (pid {pid}) after {done} graded, {running[0]} running"
+
+    elapsed = grade_with_a_kill(mine, n, started=started, timeout=args.timeout,
+                                logs="/tmp/podium-%s.log", before_kill=count_running,  # noqa: S108
+                                after_kill=after_kill)
 
     statuses = dict(mine.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     twice = mine.filter(graded_count__gt=1).count()

@@ -15,10 +15,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import dj_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE_DIR = ROOT / "courses" / "content" / "kubernetes-fundamentals"
@@ -58,14 +59,15 @@ def server_env(var_dir: Path, port: int) -> dict[str, str]:
 
 def reset_services(env: dict[str, str]) -> None:
     """Start from an empty PostgreSQL database and Redis database when the run uses them."""
-    url = urllib.parse.urlsplit(env["DATABASE_URL"])
-    if url.scheme.startswith("postgres"):
+    db = dj_database_url.parse(env["DATABASE_URL"])  # as the settings read it
+    if db["ENGINE"] == "django.db.backends.postgresql":
         import psycopg
         from psycopg import sql
 
-        name = url.path.lstrip("/")
-        server = urllib.parse.urlunsplit(url._replace(path="/postgres"))
-        with psycopg.connect(server, autocommit=True) as conn:
+        name = db["NAME"]
+        server = {"dbname": "postgres", "user": db.get("USER"), "password": db.get("PASSWORD"),
+                  "host": db.get("HOST"), "port": db.get("PORT")}
+        with psycopg.connect(autocommit=True, **{k: v for k, v in server.items() if v}) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     if env.get("REDIS_URL"):

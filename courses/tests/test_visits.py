@@ -2,6 +2,8 @@
 
 import datetime
 
+import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from courses.models import CourseVisit
@@ -39,3 +41,22 @@ def test_moving_to_another_lesson_updates_at_once(course, alice, bob):
     assert visit(alice).lesson.number == 3 and visit(alice).visited_at >= before
     assert visit(bob).lesson.number == 1  # only her row
     assert CourseVisit.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="transaction ids are PostgreSQL's: run with DATABASE_URL=postgres://…")
+def test_an_unchanged_visit_takes_no_transaction_id(course, alice):
+    # The point of the statement's shape: no row lock, so no xid and no WAL flush at commit.
+    lesson = course.lessons.get(number=2)
+    lesson_record_visit(user=alice, lesson=lesson)
+
+    def xid_after_visit():
+        with transaction.atomic(), connection.cursor() as cursor:
+            lesson_record_visit(user=alice, lesson=lesson)
+            cursor.execute("SELECT pg_current_xact_id_if_assigned()")
+            return cursor.fetchone()[0]
+
+    assert xid_after_visit() is None
+    CourseVisit.objects.filter(user=alice).update(visited_at=timezone.now() - datetime.timedelta(hours=1))
+    assert xid_after_visit() is not None  # a stale visit is written
