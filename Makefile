@@ -6,6 +6,7 @@ PY     := $(BIN)/python
 COURSE := courses/content/kubernetes-fundamentals
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+PYTEST_ARGS ?=
 
 .PHONY: run test install install-dev lint format migrate content demo worker clean bench
 
@@ -45,7 +46,7 @@ run: demo
 ## test: ruff, then pytest (PostgreSQL when DATABASE_URL is set, SQLite otherwise).
 test: install-dev helm
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
