@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from playwright.sync_api import Page, expect
 
-from e2e.browser import GRADING_TIMEOUT_MS, assert_accessible, assert_focus_visible, press_tab_until
+from e2e.browser import GRADING_TIMEOUT_MS, assert_accessible, assert_focus_visible, log_in, press_tab_until
 from e2e.harness import COURSE_DIR
 
 LAB = "/courses/kubernetes-fundamentals/labs/practical/"
@@ -100,3 +100,16 @@ def test_keyboard_alone_pastes_a_lab_submission_and_follows_the_result(page: Pag
     assert_focus_visible(page)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Deploy your first ML model")
+
+
+def test_times_are_shown_in_the_browsers_time_zone(browser, site, people):
+    # The browser reports its zone on the first page; from then on times are local, and labelled.
+    context = browser.new_context(base_url=site.base_url, timezone_id="Asia/Tokyo")
+    try:
+        page = context.new_page()
+        log_in(page, people.email("bob"), people.password)
+        assert [c["value"] for c in context.cookies() if c["name"] == "tz"] == ["Asia/Tokyo"]
+        page.goto(f"/submissions/{people.bob_submission}/")
+        expect(page.locator("p.meta time").first).to_have_text(re.compile(r", \d\d:\d\d JST$"))
+    finally:
+        context.close()
