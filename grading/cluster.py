@@ -70,6 +70,10 @@ class SandboxInfo:
     expires_at: datetime.datetime | None
     terminating_since: datetime.datetime | None
 
+    def expired(self, now: datetime.datetime) -> bool:
+        """Past its expires-at (one without a readable expiry counts as expired)."""
+        return self.expires_at is None or self.expires_at <= now
+
 
 # (apiVersion, kind) -> (plural, namespaced). Other kinds are resolved by discovery.
 KINDS: dict[tuple[str, str], tuple[str, bool]] = {
@@ -382,8 +386,8 @@ class Cluster:
         return found
 
     def expired_sandboxes(self, now: datetime.datetime) -> list[SandboxInfo]:
-        """Sandboxes past their expires-at (one without a readable expiry counts as expired)."""
-        return [s for s in self.sandboxes() if s.expires_at is None or s.expires_at <= now]
+        """Sandboxes past their expires-at."""
+        return [s for s in self.sandboxes() if s.expired(now)]
 
     def clear_finalizers(self, namespace: str) -> int:
         """Remove finalizers students set on objects in the namespace (they would keep it
@@ -420,8 +424,3 @@ def _time(value: str | None) -> datetime.datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
-
-
-def connect(settings: ClusterSettings | None) -> Cluster | None:
-    """The configured cluster, or None when none is configured (grading stays static-only)."""
-    return Cluster.from_settings(settings) if settings else None

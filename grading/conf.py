@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from grading.parsing import Limits
-from grading.validation import KUBERNETES_VERSION
+from grading.pod_security import LEVELS as POD_SECURITY_LEVELS
 from lms.env import env, env_bool, env_int
 
-__all__ = ["KUBERNETES_VERSION", "Limits", "limits"]
 
 def _int(name: str, default: int) -> int:
     return int(getattr(settings, name, env_int(name, default)))
@@ -73,8 +72,6 @@ def cluster_settings() -> ClusterSettings | None:
     return ClusterSettings(in_cluster=in_cluster, kubeconfig=None if in_cluster else kubeconfig,
                            context=context,
                            request_timeout=float(_int("GRADING_KUBE_REQUEST_TIMEOUT", 10)))
-
-POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
 
 def sandbox_pod_security() -> str:
     """The Pod Security Standard enforced in sandboxes (pinned version in grading/sandbox.py)."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from grading.cluster import ApplyProblem, Cluster, ObservedState
 from grading.diagnostics import Diagnosis, diagnose, settled
 from grading.live_checks import LiveVerdict, live_checks
-from grading.sandbox import SandboxSpec, namespace_name
+from grading.sandbox import SandboxSpec
 
 logger = logging.getLogger(__name__)
 
@@ -151,13 +151,10 @@ def reap(cluster: Cluster, *, now: datetime.datetime, stuck_after: datetime.time
                 report.released[box.name] = released
             if now - box.terminating_since > stuck_after:
                 report.stuck.append(box.name)
-        elif box.expires_at is None or box.expires_at <= now:
+        elif box.expired(now):
             cluster.delete_sandbox(box.name)
             report.deleted.append(box.name)
     return report
-
-
-__all__ = ["SKIPPED_NOTE", "LiveResult", "ReapReport", "grade_live", "namespace_name", "reap"]
 
 
 def _diagnosis_for(verdict: LiveVerdict, diagnoses: list[Diagnosis]) -> Diagnosis | None:

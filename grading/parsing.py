@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import tarfile
 import zipfile
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 
@@ -91,7 +92,6 @@ class ParsedObject:
 class ParseResult:
     objects: list[ParsedObject] = field(default_factory=list)
     readme: str | None = None
-    files: list[str] = field(default_factory=list)       # YAML files read
     ignored: list[str] = field(default_factory=list)     # archive members that are not YAML
     errors: list[Problem] = field(default_factory=list)
 
@@ -198,7 +198,6 @@ def parse_submission(files: list[tuple[str, bytes]], limits: Limits) -> ParseRes
         for name, data in files:
             kind = _kind_of(name, data)
             if kind == "zip":
-                budget.add_bytes(0, name)
                 _read_members(result, budget, name, _zip_members(name, data, limits))
             elif kind == "tar":
                 _read_members(result, budget, name, _tar_members(name, data, limits))
@@ -225,7 +224,6 @@ def _read_file(result: ParseResult, budget: _Budget, name: str, data: bytes, kin
         if result.readme is None:
             result.readme = text
         return
-    result.files.append(name)
     parse_yaml(text, name, budget, result)
 
 
@@ -318,14 +316,8 @@ def _tar_members(name: str, data: bytes, limits: Limits):
                                        "(tar bomb?)"))
             extracted = archive.extractfile(member)
             yield member.name, extracted.read(member.size) if extracted else b""
-    except (tarfile.TarError, OSError, EOFError, zlib_error()) as exc:
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise TooLarge(Problem(name, None, None, None, f"the archive is damaged ({exc})")) from None
-
-
-def zlib_error() -> type[Exception]:
-    import zlib
-
-    return zlib.error
 
 
 # --- YAML -----------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from grading.validation import KUBERNETES_VERSION, validate_objects
 
 logger = logging.getLogger(__name__)
 
-STAGES = ("parse", "validate", "policy", "checks")
 
 
 class GraderError(Exception):

@@ -65,12 +65,6 @@ class LabStatus:
     attempted: bool
     active: bool
 
-    @property
-    def state(self) -> str:
-        if self.passed:
-            return "done"
-        return "todo"
-
 
 def labs_with_status(user, course: Course) -> list[LabStatus]:
     """Every lab of the course with the user's status: one query."""

@@ -1,10 +1,10 @@
 """Writes and workflows for grading: importing labs, submitting, claiming, grading, sweeping.
 
 The task layer calls `submission_run`; views call `submission_create`; admin calls
-`submission_regrade` and `manual_grade_save`. State changes on a Submission are conditional
-UPDATEs (`filter(status=…, claim=…).update(…) == 1`), so several workers, the sweeper and a
-regrade can race without a submission being graded twice or results being overwritten by a
-run that lost its claim.
+`submission_regrade` (manual rubric grades are saved by the admin's formset). State changes on a
+Submission are conditional UPDATEs (`filter(status=…, claim=…).update(…) == 1`), so several
+workers, the sweeper and a regrade can race without a submission being graded twice or results
+being overwritten by a run that lost its claim.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from courses.models import Course
 from courses.yaml_lines import ContentError, ContentErrors
 from grading import conf, live
 from grading.labs import CheckSpec, LabSpec, ManualSpec, lab_dirs, read_lab
-from grading.models import CheckResult, Lab, LabCheck, ManualGrade, ManualItem, Submission, SubmissionFile
+from grading.models import CheckResult, Lab, LabCheck, ManualItem, Submission, SubmissionFile
 from grading.parsing import parse_submission
 from grading.pipeline import GradeReport, grade_static
 
@@ -370,20 +370,6 @@ def sweep_stuck_submissions(*, now: datetime.datetime | None = None) -> SweepRep
                 report.requeued.append(pk)
                 enqueue_on_commit(pk)
     return report
-
-
-# --- manual rubric --------------------------------------------------------------------------
-
-def manual_grade_save(*, submission: Submission, item: ManualItem, points: float, comment: str,
-                      grader) -> ManualGrade:
-    if item.lab_id != submission.lab_id:
-        raise ValueError("this rubric item belongs to another lab")
-    if not 0 <= points <= item.points:
-        raise ValueError(f"points must be between 0 and {item.points:g}")
-    grade, _ = ManualGrade.objects.update_or_create(
-        submission=submission, item=item,
-        defaults={"points": points, "comment": comment, "graded_by": grader})
-    return grade
 
 
 INSTRUCTOR_PERMISSIONS = [  # also in migrations/0002_instructor_permissions.py

@@ -34,7 +34,6 @@ def check(name: str) -> Callable[[CheckFn], CheckFn]:
         if name in REGISTRY:
             raise ValueError(f"check {name!r} is registered twice")
         REGISTRY[name] = fn
-        fn.check_name = name  # type: ignore[attr-defined]
         return fn
 
     return register
