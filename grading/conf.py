@@ -73,6 +73,11 @@ def cluster_settings() -> ClusterSettings | None:
                            context=context,
                            request_timeout=float(_int("GRADING_KUBE_REQUEST_TIMEOUT", 10)))
 
+def pod_security_for(lab) -> str:
+    """The Pod Security level a lab's sandbox enforces: the lab's own, else the platform's."""
+    return lab.pod_security or sandbox_pod_security()
+
+
 def sandbox_pod_security() -> str:
     """The Pod Security Standard enforced in sandboxes (pinned version in grading/sandbox.py)."""
     level = str(getattr(settings, "GRADING_SANDBOX_POD_SECURITY",

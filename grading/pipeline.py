@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 from grading import labs
 from grading.labs import LabSpec
-from grading.parsing import Limits, ParseResult, Problem, parse_submission
+from grading.parsing import Limits, ParsedObject, ParseResult, Problem, parse_submission
 from grading.policy import SandboxPolicy, check_policy
 from grading.validation import KUBERNETES_VERSION, validate_objects
 
@@ -52,6 +52,8 @@ class GradeReport:
     errors: list[Problem] = field(default_factory=list)
     stages: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # What was parsed, for the live stage to apply (not part of the report itself).
+    objects: list[ParsedObject] = field(default_factory=list, repr=False)
 
     @property
     def invalid(self) -> bool:
@@ -94,14 +96,14 @@ class _Stages:
 def grade_static(lab: LabSpec, files: list[tuple[str, bytes]], *, trusted: bool = False,
                  limits: Limits | None = None, on_stage: Callable[[str], None] | None = None,
                  registry: dict | None = None, namespace: str | None = None,
-                 default_pod_security: str = "restricted") -> GradeReport:
+                 pod_security: str | None = None) -> GradeReport:
     """Grade `files` against `lab` without a cluster.
 
     Invalid input (unparseable, schema errors, policy violations, missing README) ends the
     report with `errors` and no checks. `trusted` skips the sandbox policy (reference
-    solutions). Pods must meet the lab's Pod Security level, or `default_pod_security` (the
-    platform's, GRADING_SANDBOX_POD_SECURITY) when the lab states none. Raises GraderError when
-    a check itself fails (a grader bug).
+    solutions). Pods must meet `pod_security` (callers pass conf.pod_security_for(lab): the
+    lab's level, else the platform's), or the lab's level, else restricted. Raises GraderError
+    when a check itself fails (a grader bug).
     """
     report = GradeReport(lab=lab.slug, max_score=lab.max_points)
     stages = _Stages(report, on_stage)
@@ -109,6 +111,7 @@ def grade_static(lab: LabSpec, files: list[tuple[str, bytes]], *, trusted: bool 
     stages.start("parse")
     parsed: ParseResult = parse_submission(files, limits or Limits())
     report.errors += parsed.errors
+    report.objects = parsed.objects
     if lab.require_readme and not parsed.readme and not parsed.errors:
         report.errors.append(Problem("(submission)", None, None, None,
                                      "this lab needs a README.md in the submission: explain how to "
@@ -131,7 +134,7 @@ def grade_static(lab: LabSpec, files: list[tuple[str, bytes]], *, trusted: bool 
     if not trusted:
         stages.start("policy")
         policy = SandboxPolicy(ingress_domain=lab.ingress_domain, namespace=namespace,
-                               pod_security=lab.pod_security or default_pod_security)
+                               pod_security=pod_security or lab.pod_security or "restricted")
         report.errors += check_policy(parsed.objects, policy)
         stages.finish()
         if report.errors:

@@ -32,7 +32,6 @@ from courses.yaml_lines import ContentError, ContentErrors
 from grading import conf, live
 from grading.labs import CheckSpec, LabSpec, ManualSpec, lab_dirs, read_lab
 from grading.models import CheckResult, Lab, LabCheck, ManualItem, Submission, SubmissionFile
-from grading.parsing import parse_submission
 from grading.pipeline import GradeReport, grade_static
 
 logger = logging.getLogger(__name__)
@@ -191,7 +190,7 @@ def submission_create(*, user, lab: Lab, files: list[tuple[str, bytes]],
     mine = Submission.objects.filter(user=user, lab=lab)
     if mine.filter(status__in=Submission.ACTIVE).exists():
         raise SubmissionRefused("Your previous submission is still being graded; wait for its result.")
-    if lab.attempts_allowed and mine.filter(status__in=Submission.COUNTED).count() >= lab.attempts_allowed:
+    if lab.attempts_allowed and attempts_used(user=user, lab=lab) >= lab.attempts_allowed:
         raise SubmissionRefused(f"You have used all {lab.attempts_allowed} attempts for this lab.")
     now = timezone.now()
     submission = Submission.objects.create(lab=lab, user=user, source=source, queued_at=now)
@@ -243,33 +242,33 @@ def submission_run(submission_id: int, token: str) -> str:
     Returns the final status. Raises GraderError (a grader bug) and lets transient errors
     (database, broker) propagate for the task to retry.
     """
-    submission = Submission.objects.select_related("lab", "lab__lesson").get(pk=submission_id)
+    submission = Submission.objects.select_related("lab", "lab__lesson", "lab__course").get(pk=submission_id)
     spec = lab_spec(submission.lab)
     files = [(f.name, bytes(f.content)) for f in submission.files.all()]
 
     def on_stage(name: str) -> None:
         Submission.objects.filter(pk=submission_id, claim=token).update(stage=name)
 
-    report = grade_static(spec, files, limits=conf.limits(), on_stage=on_stage,
-                          default_pod_security=conf.sandbox_pod_security())
+    pod_security = conf.pod_security_for(spec)
+    report = grade_static(spec, files, limits=conf.limits(), on_stage=on_stage, pod_security=pod_security)
     lesson_url = _lesson_urls(submission.lab.course)  # lazy: reads lessons on first use
     cluster_settings = conf.cluster_settings()
     if cluster_settings is None:
         report.notes.append(live.SKIPPED_NOTE)
     elif not report.invalid:
-        _grade_live(submission, spec, files, report, cluster_settings, on_stage, lesson_url)
+        _grade_live(submission, spec, report, cluster_settings, pod_security, on_stage, lesson_url)
     return _store_report(submission_id, token, report, lesson_url)
 
 
-def _grade_live(submission: Submission, spec: LabSpec, files, report: GradeReport, settings,
+def _grade_live(submission: Submission, spec: LabSpec, report: GradeReport, settings, pod_security: str,
                 on_stage, lesson_url: Callable[[str], str]) -> None:
     """The live stage: sandbox, apply, wait, observe, judge, teardown (grading/live.py).
     ClusterUnavailable propagates (a ConnectionError: the task retries, then "not graded")."""
-    parsed = parse_submission(files, conf.limits()).objects
+    parsed = report.objects  # as the static stage read them
     result = live.grade_live(live.cluster_for(settings), submission_id=submission.pk, lab=spec.slug,
                              objects=[o.data for o in parsed], time_limit=spec.time_limit_seconds,
                              ttl_seconds=conf.sandbox_ttl_seconds(),
-                             pod_security=spec.pod_security or conf.sandbox_pod_security(),
+                             pod_security=pod_security,
                              on_stage=on_stage)
     live.merge_into(report, result, parsed, lesson_url)
 

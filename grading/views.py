@@ -34,7 +34,7 @@ def _lab_page(request: HttpRequest, lab, form: SubmissionForm, status: int = 200
         "attempts_used": used,
         "attempts_left": max(lab.attempts_allowed - used, 0) if lab.attempts_allowed else None,
         "manual_items": list(lab.manual_items.all()),
-        "pod_security": lab.pod_security or conf.sandbox_pod_security(),
+        "pod_security": conf.pod_security_for(lab),
     }, status=status)
 
 

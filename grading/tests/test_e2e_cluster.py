@@ -43,16 +43,16 @@ def cluster():
 def grade(cluster, lab_slug: str, folder: Path):
     from grading import labs, live
     from grading.labs import read_lab
-    from grading.parsing import Limits, parse_submission
     from grading.pipeline import grade_static
 
     lab = read_lab(LABS / lab_slug)
     files = [
         (p.name, p.read_bytes()) for p in sorted(folder.iterdir()) if p.is_file() and p.name != "expect.yaml"
     ]
-    report = grade_static(lab, files, registry=labs.checks_registry(), default_pod_security=POD_SECURITY)
+    level = lab.pod_security or POD_SECURITY
+    report = grade_static(lab, files, registry=labs.checks_registry(), pod_security=level)
     assert not report.invalid, report.errors
-    parsed = parse_submission(files, Limits()).objects
+    parsed = report.objects
     result = live.grade_live(
         cluster,
         submission_id=next(_ids),
@@ -60,7 +60,7 @@ def grade(cluster, lab_slug: str, folder: Path):
         objects=[o.data for o in parsed],
         time_limit=lab.time_limit_seconds,
         ttl_seconds=600,
-        pod_security=POD_SECURITY,
+        pod_security=level,
         poll_seconds=2,
     )
     live.merge_into(report, result, parsed, lambda link: link)

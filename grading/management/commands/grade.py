@@ -96,7 +96,7 @@ class Command(BaseCommand):
         files = collect_files(options["paths"])
         try:
             report = grade_static(lab, files, trusted=options["trusted"], limits=conf.limits(),
-                                  default_pod_security=conf.sandbox_pod_security())
+                                  pod_security=conf.pod_security_for(lab))
         except GraderError as exc:
             self.stderr.write(f"grader error: {exc}")
             sys.exit(3)
