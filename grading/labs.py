@@ -6,7 +6,6 @@ pipeline use LabSpec directly. Errors name file, line and field, like the course
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -15,6 +14,7 @@ from pathlib import Path
 from courses.markdown import LESSON_LINK_RE
 from courses.schema import SLUG_RE, Choice, Optional, Slug, validate
 from courses.yaml_lines import ContentError, ContentErrors, LocatedYaml, load_located
+from grading.checks.base import bind_params
 
 # Results of live checks (grading.live_checks) are stored next to the lab's own checks under
 # ids with this prefix; lab files may not use it.
@@ -206,7 +206,7 @@ def _check_check(doc: LocatedYaml, where: str, check: CheckSpec, registry: dict,
                                                   f"{check.check!r} (known: {known})"))
     else:
         try:
-            inspect.signature(fn).bind(None, points=check.points, **check.params)
+            bind_params(fn, check.params)
         except TypeError as exc:
             errors.append(doc.error(f"{where}.params", f"check {check.id!r} ({check.check}): {exc}"))
     if check.lesson_link:

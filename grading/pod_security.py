@@ -32,13 +32,18 @@ SAFE_SYSCTLS = {
 LESSON_LINK = "03-core-resources.md#running-as-non-root"
 
 
-def check_pod_security(obj: ParsedObject, base: list, spec: dict, level: str) -> list[Problem]:
-    """Problems with the pod spec at `base` in `obj` under `level`."""
+def containers_of(base: list, spec: dict) -> list[tuple[list, dict]]:
+    """(path, container) for every container of the pod spec at `base`, init and ephemeral too."""
+    return [(base + [group, i], c) for group in CONTAINER_GROUPS
+            for i, c in enumerate(spec.get(group) or []) if isinstance(c, dict)]
+
+
+def check_pod_security(obj: ParsedObject, base: list, spec: dict, level: str,
+                       containers: list[tuple[list, dict]]) -> list[Problem]:
+    """Problems with the pod spec at `base` in `obj` (its `containers_of`) under `level`."""
     if level not in ("restricted", "baseline"):
         return []
     pod_ctx = _dict(spec.get("securityContext"))
-    containers = [(base + [group, i], c) for group in CONTAINER_GROUPS
-                  for i, c in enumerate(spec.get(group) or []) if isinstance(c, dict)]
     problems = _baseline(obj, base, spec, pod_ctx, containers, level)
     if level == "restricted":
         problems += _restricted(obj, base, spec, pod_ctx, containers)
@@ -86,7 +91,8 @@ def _restricted(obj, base, spec, pod_ctx, containers) -> list[Problem]:
     for i, volume in enumerate(spec.get("volumes") or []):
         if not isinstance(volume, dict):
             continue
-        kinds = [k for k in volume if k != "name" and k not in RESTRICTED_VOLUME_TYPES]
+        # hostPath is refused by the sandbox policy at every level: not reported twice.
+        kinds = [k for k in volume if k not in RESTRICTED_VOLUME_TYPES | {"name", "hostPath"}]
         if kinds:
             problems.append(obj.problem(base + ["volumes", i, kinds[0]],
                                         f"{ref}: volume {volume.get('name', i)!r} is of type "

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from grading.checks.objects import WORKLOAD_KINDS
 from grading.parsing import ParsedObject, Problem
-from grading.pod_security import check_pod_security
-
-WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"}
+from grading.pod_security import check_pod_security, containers_of
 
 ALLOWED = {
     ("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"), ("apps/v1", "DaemonSet"),
@@ -123,25 +122,23 @@ def _check_pod_spec(obj: ParsedObject, pod_security: str) -> list[Problem]:
             problems.append(obj.problem(base + ["volumes", i, "hostPath"],
                                         f"{ref}: hostPath volumes expose the node's files; use a "
                                         "PersistentVolumeClaim, emptyDir, ConfigMap or Secret"))
-    for group in ("initContainers", "containers", "ephemeralContainers"):
-        for i, container in enumerate(spec.get(group) or []):
-            if not isinstance(container, dict):
-                continue
-            security = container.get("securityContext") or {}
-            where = base + [group, i, "securityContext"]
-            name = container.get("name", i)
-            if security.get("privileged"):
-                problems.append(obj.problem(where + ["privileged"],
-                                            f"{ref}: container {name!r} is privileged; not allowed"))
-            # Stricter than the standard's baseline: NET_BIND_SERVICE (ports below 1024, which
-            # restricted allows too) is the only capability a sandbox pod may add.
-            added = [c for c in (security.get("capabilities") or {}).get("add") or []
-                     if c != "NET_BIND_SERVICE"]
-            if added:
-                problems.append(obj.problem(where + ["capabilities", "add"],
-                                            f"{ref}: container {name!r} adds capabilities "
-                                            f"({', '.join(map(str, added))}); not allowed"))
-    return problems + check_pod_security(obj, base, spec, pod_security)
+    containers = containers_of(base, spec)
+    for path, container in containers:
+        security = container.get("securityContext") or {}
+        where = path + ["securityContext"]
+        name = container.get("name", path[-1])
+        if security.get("privileged"):
+            problems.append(obj.problem(where + ["privileged"],
+                                        f"{ref}: container {name!r} is privileged; not allowed"))
+        # Stricter than the standard's baseline: NET_BIND_SERVICE (ports below 1024, which
+        # restricted allows too) is the only capability a sandbox pod may add.
+        added = [c for c in (security.get("capabilities") or {}).get("add") or []
+                 if c != "NET_BIND_SERVICE"]
+        if added:
+            problems.append(obj.problem(where + ["capabilities", "add"],
+                                        f"{ref}: container {name!r} adds capabilities "
+                                        f"({', '.join(map(str, added))}); not allowed"))
+    return problems + check_pod_security(obj, base, spec, pod_security, containers)
 
 
 def _check_service(obj: ParsedObject) -> list[Problem]:

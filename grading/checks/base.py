@@ -47,14 +47,16 @@ def _lookup(name: str) -> CheckFn:
         raise KeyError(f"unknown check {name!r} (known checks: {known})") from None
 
 
-def validate_params(name: str, params: dict[str, Any] | None) -> None:
-    """Raise KeyError for an unknown check and TypeError for parameters it does not take.
+def bind_params(fn: CheckFn, params: dict[str, Any] | None) -> None:
+    """Raise TypeError when the check function `fn` does not take `params` (with `points`)."""
+    inspect.signature(fn).bind(None, points=1.0, **(params or {}))
 
-    For loaders: it checks a lab file's `check` and `params` without running anything.
-    """
+
+def validate_params(name: str, params: dict[str, Any] | None) -> None:
+    """Raise KeyError for an unknown check and TypeError for parameters it does not take."""
     fn = _lookup(name)
     try:
-        inspect.signature(fn).bind(None, points=1.0, **(params or {}))
+        bind_params(fn, params)
     except TypeError as exc:
         raise TypeError(f"check {name!r}: {exc}") from None
 

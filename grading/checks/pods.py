@@ -3,7 +3,7 @@
 import re
 from decimal import Decimal, InvalidOperation
 
-from grading.checks.objects import Objects, ref
+from grading.checks.objects import WORKLOAD_KINDS, Objects, ref
 
 _QUANTITY = re.compile(r"^([+-]?[0-9.]+)([eE][+-]?[0-9]+|[a-zA-Z]*)$")
 _SUFFIXES = {
@@ -40,8 +40,7 @@ def target_workload(objects: Objects, kind: str | None = None,
     Deployment when there is any Deployment, else the only workload of `kind` (any kind).
     """
     if name:
-        kinds = (kind,) if kind else ("Deployment", "StatefulSet", "DaemonSet", "Pod", "ReplicaSet",
-                                      "Job", "CronJob")
+        kinds = (kind,) if kind else WORKLOAD_KINDS
         for candidate in objects.of_kind(*kinds):
             if (candidate.get("metadata") or {}).get("name") == name:
                 return candidate, f"Judging {ref(candidate)}."

@@ -171,3 +171,8 @@ def test_proc_mount_unmasked_is_refused():
     [found] = problems(text, "baseline")
     assert found.field == "spec.containers[0].securityContext.procMount"
 
+
+
+def test_a_host_path_volume_is_refused_once():
+    [found] = problems(RESTRICTED_POD + "  volumes:\n    - {name: node, hostPath: {path: /}}\n")
+    assert found.field == "spec.volumes[0].hostPath" and "node's files" in found.message
