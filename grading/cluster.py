@@ -313,10 +313,11 @@ class Cluster:
         return []
 
     def read_state(
-        self, namespace: str, kinds: list[tuple[str, str]], *, log_lines: int = 20
+        self, namespace: str, kinds: list[tuple[str, str]], *, log_lines: int = 20, logs: bool = True
     ) -> ObservedState:
         """The objects of `kinds` in the namespace (guardrails left out), plus pods, ReplicaSets,
-        EndpointSlices, events and the last log lines of containers that restarted."""
+        EndpointSlices, events and (unless `logs` is off) the last log lines of containers that
+        restarted."""
         state = ObservedState()
         wanted = list(dict.fromkeys([*kinds, *OBSERVED_ALWAYS]))
         for api_version, kind in wanted:
@@ -332,14 +333,20 @@ class Cluster:
                 if ((o.get("metadata") or {}).get("labels") or {}).get(sandbox.MANAGED_BY) != sandbox.MANAGER
             ]
         state.events = self._list("v1", "Event", namespace)
+        if logs:
+            self.read_restart_logs(namespace, state, lines=log_lines)
+        return state
+
+    def read_restart_logs(self, namespace: str, state: ObservedState, *, lines: int = 20) -> None:
+        """Fill `state.logs` with the previous run's last lines of every container that restarted
+        (one request each: only for the final state, not while waiting)."""
         for pod in state.of_kind("Pod"):
             for status in (pod.get("status") or {}).get("containerStatuses") or []:
                 if status.get("restartCount", 0) > 0:
                     key = f"{pod['metadata']['name']}/{status.get('name')}"
                     state.logs[key] = self.logs(
-                        namespace, pod["metadata"]["name"], status.get("name"), lines=log_lines
+                        namespace, pod["metadata"]["name"], status.get("name"), lines=lines
                     )
-        return state
 
     def logs(self, namespace: str, pod: str, container: str, *, lines: int = 20) -> str:
         """The last lines of the previous run of a container ("" when there are none)."""

@@ -112,7 +112,8 @@ def grade_live(
         def wait() -> ObservedState:
             deadline = clock() + time_limit
             while True:
-                state = cluster.read_state(spec.namespace, kinds)
+                # Logs feed only the final diagnosis: read them once, after waiting.
+                state = cluster.read_state(spec.namespace, kinds, logs=False)
                 if settled(state):
                     result.settled = True
                     return state
@@ -122,6 +123,7 @@ def grade_live(
                 sleep(min(poll_seconds, left))
 
         state = timed("wait", wait)
+        cluster.read_restart_logs(spec.namespace, state)
         result.verdicts = live_checks(state)
         result.diagnoses = diagnose(state, spec.namespace)
         result.evidence = _evidence(state, timed("version", cluster.version))
