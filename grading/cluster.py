@@ -26,6 +26,7 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
 from grading import sandbox
+from grading.checks.objects import ref
 from grading.conf import ClusterSettings
 from grading.pipeline import GraderError
 from grading.sandbox import SandboxSpec
@@ -115,10 +116,6 @@ OBSERVED_ALWAYS = [("v1", "Pod"), ("apps/v1", "ReplicaSet"), ("discovery.k8s.io/
 # Applied first: what workloads refer to exists before they start.
 _APPLY_ORDER = ["ConfigMap", "Secret", "PersistentVolumeClaim", "Service"]
 _TRANSIENT_STATUS = {0, 429, 500, 502, 503, 504}
-
-
-def _ref(obj: dict) -> str:
-    return f"{obj.get('kind')}/{(obj.get('metadata') or {}).get('name')}"
 
 
 def _status_message(exc: ApiException) -> tuple[str, str]:
@@ -277,7 +274,7 @@ class Cluster:
             try:
                 self._server_side_apply(obj, spec.namespace)
             except ApiException as exc:
-                raise ClusterError(f"guardrail {_ref(obj)}: {_status_message(exc)[1]}") from exc
+                raise ClusterError(f"guardrail {ref(obj)}: {_status_message(exc)[1]}") from exc
         return created
 
     def apply(self, namespace: str, objects: list[dict], *, dry_run_first: bool = True) -> list[ApplyProblem]:
@@ -300,14 +297,14 @@ class Cluster:
                 try:
                     self._server_side_apply(obj, namespace, dry_run=dry_run, as_user=user)
                 except LookupError as exc:
-                    problems.append(ApplyProblem(_ref(obj), 404, "NotFound", str(exc)))
+                    problems.append(ApplyProblem(ref(obj), 404, "NotFound", str(exc)))
                 except ApiException as exc:
                     if exc.status == 401:
                         raise ClusterError(
                             f"the cluster does not accept the grader's credentials: {exc.reason}"
                         ) from exc
                     reason, message = _status_message(exc)
-                    problems.append(ApplyProblem(_ref(obj), int(exc.status or 0), reason, message))
+                    problems.append(ApplyProblem(ref(obj), int(exc.status or 0), reason, message))
             if problems:
                 return problems
         return []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from grading.checks.objects import name_of
 from grading.cluster import ObservedState
 
 PITFALLS = {  # code -> lesson link (resolved to a URL by the caller)
@@ -44,10 +45,6 @@ class Diagnosis:
         return f"{self.subject}: {self.cause} See it with `{self.command}`."
 
 
-def _name(obj: dict) -> str:
-    return str((obj.get("metadata") or {}).get("name"))
-
-
 def _diag(code: str, subject: str, cause: str, command: str, evidence: str = "") -> Diagnosis:
     return Diagnosis(code, subject, cause, command, evidence.strip(), PITFALLS.get(code, ""))
 
@@ -63,7 +60,7 @@ def _events_for(state: ObservedState, kind: str, name: str) -> list[dict]:
 
 def _container_diagnoses(state: ObservedState, pod: dict, ns: str) -> list[Diagnosis]:
     found = []
-    pod_name = _name(pod)
+    pod_name = name_of(pod)
     status = pod.get("status") or {}
     for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
         waiting = (cs.get("state") or {}).get("waiting") or {}
@@ -136,13 +133,13 @@ def _pending_diagnoses(state: ObservedState, pod: dict, ns: str) -> list[Diagnos
     ]
     messages = [c.get("message", "") for c in unschedulable] + [
         e.get("message", "")
-        for e in _events_for(state, "Pod", _name(pod))
+        for e in _events_for(state, "Pod", name_of(pod))
         if e.get("reason") == "FailedScheduling"
     ]
     text = next((m for m in messages if m), "")
     if not text:
         return []
-    subject, command = f"Pod/{_name(pod)}", f"kubectl describe pod -n {ns} {_name(pod)}"
+    subject, command = f"Pod/{name_of(pod)}", f"kubectl describe pod -n {ns} {name_of(pod)}"
     if "unbound" in text and "PersistentVolumeClaim" in text:
         return [
             _diag(
@@ -190,14 +187,14 @@ def _service_diagnoses(state: ObservedState, ns: str) -> list[Diagnosis]:
         labels = [(p.get("metadata") or {}).get("labels") or {} for p in pods]
         if any(all(lbl.get(k) == v for k, v in selector.items()) for lbl in labels):
             continue
-        seen = "; ".join(f"Pod/{_name(p)}: {(p.get('metadata') or {}).get('labels') or {}}" for p in pods)
+        seen = "; ".join(f"Pod/{name_of(p)}: {(p.get('metadata') or {}).get('labels') or {}}" for p in pods)
         found.append(
             _diag(
                 "ServiceSelectsNothing",
-                f"Service/{_name(svc)}",
+                f"Service/{name_of(svc)}",
                 "its selector matches no pod, so it has no endpoints: the selector must equal the pod "
                 "template's labels.",
-                f"kubectl get endpointslices -n {ns} -l kubernetes.io/service-name={_name(svc)}",
+                f"kubectl get endpointslices -n {ns} -l kubernetes.io/service-name={name_of(svc)}",
                 f"selector: {selector}\npods: {seen or 'none'}",
             )
         )
@@ -208,13 +205,13 @@ def _pvc_diagnoses(state: ObservedState, ns: str) -> list[Diagnosis]:
     found = []
     for pvc in state.of_kind("PersistentVolumeClaim"):
         if (pvc.get("status") or {}).get("phase") == "Pending":
-            events = [e.get("message", "") for e in _events_for(state, "PersistentVolumeClaim", _name(pvc))]
+            events = [e.get("message", "") for e in _events_for(state, "PersistentVolumeClaim", name_of(pvc))]
             found.append(
                 _diag(
                     "UnboundPVC",
-                    f"PersistentVolumeClaim/{_name(pvc)}",
+                    f"PersistentVolumeClaim/{name_of(pvc)}",
                     "the claim is not bound to a volume: check storageClassName, size and access mode.",
-                    f"kubectl describe pvc -n {ns} {_name(pvc)}",
+                    f"kubectl describe pvc -n {ns} {name_of(pvc)}",
                     "\n".join(events[-3:]),
                 )
             )

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from grading.checks.gpu import GPU
+from grading.checks.objects import name_of
 from grading.cluster import ObservedState
 from grading.labs import LIVE_CHECK_PREFIX
-
-GPU = "nvidia.com/gpu"
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,6 @@ class LiveVerdict:
     message: str
     expected: str = ""
     observed: str = ""
-
-
-def _name(obj: dict) -> str:
-    return str((obj.get("metadata") or {}).get("name"))
 
 
 def _condition(obj: dict, kind: str) -> str | None:
@@ -44,10 +40,10 @@ def _replicas(state: ObservedState) -> list[LiveVerdict]:
             have = (obj.get("status") or {}).get(field) or 0
             found.append(
                 LiveVerdict(
-                    f"{LIVE_CHECK_PREFIX}{kind.lower()}-{_name(obj)}",
-                    f"{kind}/{_name(obj)} is available",
+                    f"{LIVE_CHECK_PREFIX}{kind.lower()}-{name_of(obj)}",
+                    f"{kind}/{name_of(obj)} is available",
                     have >= want,
-                    f"{kind}/{_name(obj)} has {have} of {want} replicas {field.removesuffix('Replicas')}.",
+                    f"{kind}/{name_of(obj)} has {have} of {want} replicas {field.removesuffix('Replicas')}.",
                     expected=f"{field} >= {want}",
                     observed=f"{field}: {have}",
                 )
@@ -64,7 +60,7 @@ def _pods(state: ObservedState) -> list[LiveVerdict]:
     ]
     if not pods:
         return []
-    not_ready = [_name(p) for p in pods if _condition(p, "Ready") != "True"]
+    not_ready = [name_of(p) for p in pods if _condition(p, "Ready") != "True"]
     return [
         LiveVerdict(
             f"{LIVE_CHECK_PREFIX}pods-ready",
@@ -84,10 +80,10 @@ def _endpoints(state: ObservedState) -> list[LiveVerdict]:
     for svc in state.of_kind("Service"):
         if not (svc.get("spec") or {}).get("selector"):
             continue
+        service = name_of(svc)
         mine = [
-            s
-            for s in slices
-            if ((s.get("metadata") or {}).get("labels") or {}).get("kubernetes.io/service-name") == _name(svc)
+            s for s in slices
+            if ((s.get("metadata") or {}).get("labels") or {}).get("kubernetes.io/service-name") == service
         ]
         ready = sum(
             1
@@ -97,10 +93,10 @@ def _endpoints(state: ObservedState) -> list[LiveVerdict]:
         )
         found.append(
             LiveVerdict(
-                f"{LIVE_CHECK_PREFIX}service-{_name(svc)}",
-                f"Service/{_name(svc)} has endpoints",
+                f"{LIVE_CHECK_PREFIX}service-{name_of(svc)}",
+                f"Service/{name_of(svc)} has endpoints",
                 ready > 0,
-                f"Service/{_name(svc)} has {ready} ready endpoint(s).",
+                f"Service/{name_of(svc)} has {ready} ready endpoint(s).",
                 expected="at least one ready endpoint",
                 observed=f"{ready} ready",
             )
@@ -111,10 +107,10 @@ def _endpoints(state: ObservedState) -> list[LiveVerdict]:
 def _claims(state: ObservedState) -> list[LiveVerdict]:
     return [
         LiveVerdict(
-            f"{LIVE_CHECK_PREFIX}pvc-{_name(pvc)}",
-            f"PersistentVolumeClaim/{_name(pvc)} is Bound",
+            f"{LIVE_CHECK_PREFIX}pvc-{name_of(pvc)}",
+            f"PersistentVolumeClaim/{name_of(pvc)} is Bound",
             (pvc.get("status") or {}).get("phase") == "Bound",
-            f"PersistentVolumeClaim/{_name(pvc)} is {(pvc.get('status') or {}).get('phase', 'Pending')}.",
+            f"PersistentVolumeClaim/{name_of(pvc)} is {(pvc.get('status') or {}).get('phase', 'Pending')}.",
             expected="Bound",
             observed=str((pvc.get("status") or {}).get("phase", "Pending")),
         )
@@ -128,10 +124,10 @@ def _autoscalers(state: ObservedState) -> list[LiveVerdict]:
         able, active = _condition(hpa, "AbleToScale"), _condition(hpa, "ScalingActive")
         found.append(
             LiveVerdict(
-                f"{LIVE_CHECK_PREFIX}hpa-{_name(hpa)}",
-                f"HorizontalPodAutoscaler/{_name(hpa)} is active",
+                f"{LIVE_CHECK_PREFIX}hpa-{name_of(hpa)}",
+                f"HorizontalPodAutoscaler/{name_of(hpa)} is active",
                 able == "True" and active == "True",
-                f"HorizontalPodAutoscaler/{_name(hpa)}: AbleToScale {able}, ScalingActive {active}.",
+                f"HorizontalPodAutoscaler/{name_of(hpa)}: AbleToScale {able}, ScalingActive {active}.",
                 expected="AbleToScale True, ScalingActive True",
                 observed=f"AbleToScale {able}, ScalingActive {active}",
             )
@@ -142,10 +138,10 @@ def _autoscalers(state: ObservedState) -> list[LiveVerdict]:
 def _ingresses(state: ObservedState) -> list[LiveVerdict]:
     return [
         LiveVerdict(
-            f"{LIVE_CHECK_PREFIX}ingress-{_name(ing)}",
-            f"Ingress/{_name(ing)} is admitted",
+            f"{LIVE_CHECK_PREFIX}ingress-{name_of(ing)}",
+            f"Ingress/{name_of(ing)} is admitted",
             bool(((ing.get("status") or {}).get("loadBalancer") or {}).get("ingress")),
-            f"Ingress/{_name(ing)} "
+            f"Ingress/{name_of(ing)} "
             + (
                 "has an address."
                 if ((ing.get("status") or {}).get("loadBalancer") or {}).get("ingress")
@@ -177,10 +173,10 @@ def _gpu_pods(state: ObservedState) -> list[LiveVerdict]:
         )
         found.append(
             LiveVerdict(
-                f"{LIVE_CHECK_PREFIX}gpu-{_name(pod)}",
-                f"Pod/{_name(pod)} asks the scheduler for a GPU",
+                f"{LIVE_CHECK_PREFIX}gpu-{name_of(pod)}",
+                f"Pod/{name_of(pod)} asks the scheduler for a GPU",
                 scheduled or waiting,
-                f"Pod/{_name(pod)} "
+                f"Pod/{name_of(pod)} "
                 + (
                     "was scheduled on a GPU node."
                     if scheduled

@@ -1,6 +1,6 @@
 """Checks on GPU workloads: the extended resource, the taint toleration and node selection."""
 
-from grading.checks.base import CheckOutcome, cap, check, failed, passed
+from grading.checks.base import CheckOutcome, cap, check, failed, passed, scored
 from grading.checks.objects import Objects, ref
 from grading.checks.pods import containers, quantity, target_workload
 
@@ -42,8 +42,9 @@ def gpu_limits(objects: Objects, *, points: float, resource: str = GPU, min: int
         problems.append(f"set a whole number of at least {min} under limits.{resource}")
     if not requests_ok:
         problems.append(f"make requests.{resource} equal to the limit (GPUs can't be overcommitted)")
-    return CheckOutcome(False, round(points * (int(limit_ok) + int(requests_ok)) / 2, 2), float(points),
-                        f"{which} " + cap("; ".join(problems)) + ".", expected, observed)
+    message = f"{which} " + cap("; ".join(problems)) + "."
+    return scored(int(limit_ok) + int(requests_ok), 2, points, message_ok=message, message_bad=message,
+                  expected=expected, observed=observed)
 
 
 @check("gpu-toleration")

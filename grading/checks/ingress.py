@@ -1,6 +1,6 @@
 """Checks on Ingresses: class, TLS hosts, backends and the certificates behind them."""
 
-from grading.checks.base import CheckOutcome, check, failed, join, passed, scored
+from grading.checks.base import CheckOutcome, cap, check, failed, join, passed, scored
 from grading.checks.objects import Objects, ref, service_selects
 from grading.checks.pods import target_workload
 from grading.checks.tls import CERT_MANAGER_ANNOTATIONS, covers, host_covered, read_tls_secret
@@ -155,7 +155,7 @@ def ingress_tls_certificate(objects: Objects, *, points: float) -> CheckOutcome:
                       expected=expected, observed="no tls entries")
     return scored(total - len(problems), total, points,
                   message_ok=f"{join(good)}.",
-                  message_bad=f"{join(problems)[:1].upper() + join(problems)[1:]}.",
+                  message_bad=f"{cap(join(problems))}.",
                   expected=expected, observed="; ".join(problems + good))
 
 
@@ -196,6 +196,6 @@ def ingress_tls_to_workload(objects: Objects, *, points: float, kind: str | None
     if earned == 3:
         return passed(points, f"{which} {ref(ingress)} serves {join(hosts)} to it over TLS.",
                       expected=expected, observed=f"{ref(ingress)} -> {ref(workload)}, TLS ok")
-    return CheckOutcome(False, round(points * earned / 3, 2), float(points),
-                        f"{which} {ref(ingress)} routes to it, but {join(problems)}.",
-                        expected, "; ".join(problems))
+    message = f"{which} {ref(ingress)} routes to it, but {join(problems)}."
+    return scored(earned, 3, points, message_ok=message, message_bad=message, expected=expected,
+                  observed="; ".join(problems))

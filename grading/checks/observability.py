@@ -1,6 +1,6 @@
 """Checks on health and metrics: probes pointing at declared ports, Prometheus scraping."""
 
-from grading.checks.base import CheckOutcome, check, failed, join, passed, scored
+from grading.checks.base import CheckOutcome, cap, check, failed, join, passed, scored
 from grading.checks.objects import Objects, ref, selector_matches
 from grading.checks.pods import all_ports, port_matches, serving_containers, target_workload
 
@@ -49,7 +49,7 @@ def probes(objects: Objects, *, points: float, types: list[str] | None = None, k
                 good.append(f"{probe_type} on {c.get('name')}")
     return scored(total - len(bad), total, points,
                   message_ok=f"{which} Probes in place: {join(good, limit=9)}.",
-                  message_bad=f"{which} {join(bad)[:1].upper() + join(bad)[1:]}.",
+                  message_bad=f"{which} {cap(join(bad))}.",
                   expected=expected, observed="; ".join(bad) or ", ".join(good))
 
 
@@ -131,7 +131,7 @@ def prometheus_scrape(objects: Objects, *, points: float, kind: str | None = Non
         return failed(points, which, expected=expected, observed="no workload")
     ways, problems = _scrape_config(objects, workload)
     if problems:
-        return failed(points, f"{which} {join(problems)[:1].upper() + join(problems)[1:]}.",
+        return failed(points, f"{which} {cap(join(problems))}.",
                       expected=expected, observed="; ".join(problems + ways))
     if ways:
         return passed(points, f"{which} Prometheus finds it through {join(ways)}.", expected=expected,
@@ -150,7 +150,6 @@ def monitoring(objects: Objects, *, points: float, kind: str | None = None,
     earned = int(port.passed) + int(scrape.passed)
     message = port.message if not port.passed else scrape.message if not scrape.passed else \
         f"{port.message} {scrape.message.split('. ', 1)[-1]}"
-    return CheckOutcome(earned == 2, round(points * earned / 2, 2) if earned < 2 else float(points),
-                        float(points), message,
-                        "a metrics port and a Prometheus scrape annotation or monitor",
-                        f"{port.observed}; {scrape.observed}")
+    return scored(earned, 2, points, message_ok=message, message_bad=message,
+                  expected="a metrics port and a Prometheus scrape annotation or monitor",
+                  observed=f"{port.observed}; {scrape.observed}")
