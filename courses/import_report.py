@@ -1,6 +1,14 @@
-"""What load_course did, and the one way it updates a row (only the fields that changed)."""
+"""What load_course did, the one way it updates a row (only the fields that changed), and the
+one way it fingerprints content."""
 
+import hashlib
+import json
 from dataclasses import dataclass, field
+
+
+def content_hash(values) -> str:
+    """A stable fingerprint of imported content (JSON-able values, keys in any order)."""
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
 @dataclass

@@ -154,20 +154,6 @@ def attempt_save_answer(*, attempt: Attempt, question: Question, values: list[st
         update_fields=["response", "saved_at"])
 
 
-def attempt_questions(quiz: Quiz) -> dict[str, Question]:
-    """The quiz's questions by key, kept per process and per content version (they change
-    only when load_course runs)."""
-    from django.core.cache import caches
-
-    cache = caches["content"]
-    key = f"quiz-questions:{quiz.pk}:{quiz.content_hash}"
-    questions = cache.get(key)
-    if questions is None:
-        questions = {q.key: q for q in quiz.questions.all()}
-        cache.set(key, questions, timeout=24 * 3600)
-    return questions
-
-
 def is_correct(question: Question, response) -> bool:
     if question.kind == Question.Kind.SHORT:
         answer = normalise(response.get("text", ""))

@@ -1,7 +1,5 @@
 """Write a validated quiz spec into the database (called by course_import)."""
 
-import hashlib
-import json
 
 from django.urls import reverse
 
@@ -57,22 +55,12 @@ def quiz_write(*, course: Course, spec: QuizSpec, report: ImportReport) -> Quiz:
             update_if_changed(question, values, f"question {q.key}", report)
     if created:
         report.created.append(f"{created} quiz question(s)")
-    digest = spec_hash(spec)
-    if quiz.content_hash != digest:
-        quiz.content_hash = digest
-        quiz.save(update_fields=["content_hash"])
     retired = [q for q in existing.values() if q.active]
     if retired:
         # Attempts refer to old questions: retire them rather than delete them.
         Question.objects.filter(pk__in=[q.pk for q in retired]).update(active=False)
         report.removed += [f"question {q.key} (retired)" for q in retired]
     return quiz
-
-
-def spec_hash(spec: QuizSpec) -> str:
-    return hashlib.sha256(json.dumps(
-        [spec.title, spec.description, spec.settings, spec.topics, [vars(q) for q in spec.questions]],
-        sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _inline(text: str) -> str:

@@ -94,7 +94,7 @@ def attempt_save(request: HttpRequest, course_slug: str, attempt_id: int) -> Htt
     """Autosave one question (htmx). Answers the small status shown beside the question."""
     attempt = _get_own_attempt(request, course_slug, attempt_id)
     key = request.POST.get("question", "")
-    question = quiz_service.attempt_questions(attempt.quiz).get(key)
+    question = Question.objects.filter(quiz_id=attempt.quiz_id, key=key).first()
     if question is None or key not in attempt.question_keys:
         return HttpResponseBadRequest("That question is not part of this attempt.")
     try:

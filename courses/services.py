@@ -2,9 +2,7 @@
 
 import csv
 import datetime
-import hashlib
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.content_files import CourseSpec, read_course
-from courses.import_report import ImportReport, update_if_changed
+from courses.import_report import ImportReport, content_hash, update_if_changed
 from courses.markdown import render_markdown
 from courses.models import ChecklistTick, Cohort, Course, CourseVisit, Enrollment, Lesson, LessonCompletion
 from courses.quiz_files import read_quiz
@@ -147,7 +145,7 @@ def _write_course(spec: CourseSpec, rendered: dict[int, dict]) -> ImportReport:
             "word_count": result.word_count,
             "source_path": str(lesson_spec.path.relative_to(spec.path.parent)),
         }
-        values["content_hash"] = _hash(values)
+        values["content_hash"] = content_hash(values)
         label = f"lesson {number:02d}-{lesson_spec.slug}"
         lesson = existing.get(lesson_spec.slug)
         if lesson is None:
@@ -156,15 +154,11 @@ def _write_course(spec: CourseSpec, rendered: dict[int, dict]) -> ImportReport:
         else:
             update_if_changed(lesson, values, label, report)
         lesson_hashes.append((lesson.pk, values["content_hash"]))
-    course_hash = _hash({"slug": spec.slug, "course": course_values, "lessons": lesson_hashes})
+    course_hash = content_hash({"slug": spec.slug, "course": course_values, "lessons": lesson_hashes})
     if course.content_hash != course_hash:
         course.content_hash = course_hash
         course.save(update_fields=["content_hash"])
     return report
-
-
-def _hash(values: dict) -> str:
-    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _number_for(rendered: dict[int, dict], slug: str) -> int:

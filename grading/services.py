@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
-import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 
+from courses.import_report import content_hash
 from courses.markdown import render_markdown
 from courses.models import Course
 from courses.yaml_lines import ContentError, ContentErrors
@@ -120,22 +120,21 @@ def _write_lab(course: Course, spec: LabSpec, html: str, lessons: dict, lab: Lab
         "pod_security": spec.pod_security,
     }
     lesson = lessons.get(spec.lesson)
-    content_hash = hashlib.sha256(json.dumps(
-        {"spec": spec.as_dict(), "html": html, "lesson": lesson.pk if lesson else None},
-        sort_keys=True, default=str).encode()).hexdigest()
+    fingerprint = content_hash({"spec": spec.as_dict(), "html": html,
+                                "lesson": lesson.pk if lesson else None})
     label = f"lab {spec.slug}"
-    if lab is not None and lab.content_hash == content_hash:
+    if lab is not None and lab.content_hash == fingerprint:
         report.unchanged.append(label)
         return
     if lab is None:
         lab = Lab.objects.create(course=course, slug=spec.slug, lesson=lesson,
-                                 content_hash=content_hash, **values)
+                                 content_hash=fingerprint, **values)
         report.created.append(label)
     else:
         changed = [k for k, v in values.items() if getattr(lab, k) != v]
         for key, value in values.items():
             setattr(lab, key, value)
-        lab.lesson, lab.content_hash = lesson, content_hash
+        lab.lesson, lab.content_hash = lesson, fingerprint
         lab.save()
         report.updated.append(f"{label} ({', '.join(changed) or 'checks'})")
     # Checks have no dependants: replace them. Manual items do (grades): upsert by id.

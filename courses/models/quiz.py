@@ -34,8 +34,6 @@ class Quiz(models.Model):
     shuffle_options = models.BooleanField(default=True)
     show_review = models.CharField(max_length=20, choices=Review.choices, default=Review.IMMEDIATELY)
     topics = models.JSONField(default=list, help_text='[{"id", "title", "min"}] from quiz.yaml')
-    # Changes whenever quiz.yaml changes: keys the per-process question cache.
-    content_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name_plural = "quizzes"
