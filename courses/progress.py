@@ -35,9 +35,9 @@ def register_feature(name: str, *, label: str, evidence: Callable, status: Calla
 @dataclass
 class CourseProgress:
     course: Course
-    lessons: list[Lesson] | list[LessonRef]
+    lessons: list[LessonRef]  # the course outline (courses/outline.py)
     completed_ids: set[int]
-    last_lesson: Lesson | LessonRef | None = None
+    last_lesson: LessonRef | None = None
     statuses: list[dict] = field(default_factory=list)  # quiz, labs: see FEATURES
     completion: "Completion | None" = None
 
@@ -58,7 +58,7 @@ class CourseProgress:
         return {lesson.number for lesson in self.lessons if lesson.pk in self.completed_ids}
 
     @property
-    def continue_lesson(self) -> Lesson | LessonRef | None:
+    def continue_lesson(self) -> LessonRef | None:
         """The last lesson opened if it is unfinished, else the first unfinished lesson."""
         if self.last_lesson and self.last_lesson.pk not in self.completed_ids:
             return self.last_lesson
@@ -73,13 +73,13 @@ def completed_lesson_ids(user, course_ids) -> set[int]:
                .values_list("lesson_id", flat=True))
 
 
-def course_progress(user, course: Course, lessons: list[Lesson] | None = None) -> CourseProgress:
-    lessons = lessons if lessons is not None else list(course.lessons.defer("body_html", "toc"))
-    return CourseProgress(course, lessons, completed_lesson_ids(user, [course.pk]))
+def course_progress(user, course: Course) -> CourseProgress:
+    return CourseProgress(course, course_outline(course), completed_lesson_ids(user, [course.pk]))
 
 
 def dashboard(user) -> list[CourseProgress]:
-    """Progress in every course: three queries whatever the number of courses or lessons."""
+    """Progress in every course: three queries whatever the number of courses or lessons, plus
+    what each feature's status line reads per course (FEATURES)."""
     courses = list(Course.objects.defer("summary"))
     outlines = {c.pk: course_outline(c) for c in courses}
     done = completed_lesson_ids(user, [c.pk for c in courses])

@@ -12,7 +12,6 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from courses.models import Answer, Attempt, Enrollment, Question, Quiz, QuizOverride
@@ -50,8 +49,7 @@ def rules_for(quiz: Quiz, user) -> Rules:
     return rules
 
 
-def why_cannot_start(quiz: Quiz, user, rules: Rules, attempts: list[Attempt],
-                     now: datetime.datetime) -> str | None:
+def why_cannot_start(rules: Rules, attempts: list[Attempt], now: datetime.datetime) -> str | None:
     counted = [a for a in attempts if not a.voided]
     if rules.attempts_allowed and len(counted) >= rules.attempts_allowed:
         return f"You have used all {rules.attempts_allowed} attempts."
@@ -90,16 +88,17 @@ def draw(quiz: Quiz, questions: list[Question], seed: int) -> tuple[list[str], d
 def attempt_start(*, quiz: Quiz, user, now: datetime.datetime | None = None) -> Attempt:
     """Return the student's open attempt, or start a new one if the rules allow."""
     now = now or timezone.now()
-    open_attempt = Attempt.objects.filter(quiz=quiz, user=user, status=Attempt.Status.OPEN).first()
+    attempts = list(Attempt.objects.filter(quiz=quiz, user=user))
+    open_attempt = next((a for a in attempts if a.status == Attempt.Status.OPEN), None)
     if open_attempt:
         return open_attempt
     rules = rules_for(quiz, user)
-    reason = why_cannot_start(quiz, user, rules, list(Attempt.objects.filter(quiz=quiz, user=user)), now)
+    reason = why_cannot_start(rules, attempts, now)
     if reason:
         raise QuizError(reason)
     seed = secrets.randbits(48)
     keys, orders = draw(quiz, list(quiz.questions.filter(active=True)), seed)
-    number = (Attempt.objects.filter(quiz=quiz, user=user).aggregate(n=Max("number"))["n"] or 0) + 1
+    number = max((a.number for a in attempts), default=0) + 1  # a race ends in IntegrityError below
     limit = rules.time_limit_minutes
     deadline = now + datetime.timedelta(minutes=limit) if limit else None
     try:

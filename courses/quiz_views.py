@@ -37,8 +37,7 @@ def quiz_home(request: HttpRequest, course_slug: str) -> HttpResponse:
     return render(request, "courses/quiz/home.html", {
         "quiz": quiz, "course": quiz.course, "attempts": attempts, "rules": rules,
         "open_attempt": open_attempt,
-        "cannot_start": None if open_attempt else quiz_service.why_cannot_start(
-            quiz, request.user, rules, attempts, now),
+        "cannot_start": None if open_attempt else quiz_service.why_cannot_start(rules, attempts, now),
         "best": max((a.score for a in attempts if a.score is not None and not a.voided), default=None),
     })
 
