@@ -14,18 +14,14 @@ from django.utils.safestring import mark_safe
 
 from courses import quiz as quiz_service
 from courses.admin_base import ReadOnlyContentAdmin
-from courses.models import Answer, Attempt, Cohort, Enrollment, Question, Quiz
+from courses.models import Answer, Attempt, Cohort, Question, Quiz
 from courses.quiz_stats import analyse
+from courses.visibility import taught_by
 
 
 def _visible_cohorts(user):
     cohorts = Cohort.objects.all()
     return cohorts if user.is_superuser else cohorts.filter(instructors=user)
-
-
-def _visible_students(user):
-    """Students an instructor may see: those enrolled in a cohort they teach."""
-    return Enrollment.objects.filter(cohort__in=_visible_cohorts(user)).values("student_id")
 
 
 class QuestionInline(admin.TabularInline):
@@ -77,9 +73,8 @@ class QuizAdmin(admin.ModelAdmin):
 
     def analysis_view(self, request, pk: int):
         quiz = self._quiz(request, pk)
-        first = Attempt.objects.filter(quiz=quiz, number=1, status=Attempt.Status.SUBMITTED, voided=False)
-        if not request.user.is_superuser:
-            first = first.filter(user_id__in=_visible_students(request.user))
+        first = taught_by(request.user, Attempt.objects.filter(
+            quiz=quiz, number=1, status=Attempt.Status.SUBMITTED, voided=False), course="quiz__course")
         scores: dict[int, dict[str, int]] = {a: {} for a in first.values_list("pk", flat=True)}
         keys = dict(quiz.questions.values_list("pk", "key"))
         for attempt_id, question_id, correct in Answer.objects.filter(attempt_id__in=scores).values_list(
@@ -170,8 +165,7 @@ class AttemptAdmin(admin.ModelAdmin):
     actions = ["reset_attempts", "extend_time"]
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(user_id__in=_visible_students(request.user))
+        return taught_by(request.user, super().get_queryset(request), course="quiz__course")
 
     def has_add_permission(self, request):
         return False

@@ -10,7 +10,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from courses.models import Course, Enrollment
+from courses.models import Course
+from courses.visibility import taught_by
 from grading.models import Lab, Submission
 
 Status = Submission.Status
@@ -50,12 +51,8 @@ def submissions_of(user, lab: Lab) -> QuerySet[Submission]:
 
 def visible_to_instructor(user, queryset: QuerySet[Submission] | None = None) -> QuerySet[Submission]:
     """Submissions of students enrolled in cohorts of the lab's course that `user` teaches."""
-    queryset = queryset if queryset is not None else Submission.objects.all()
-    if user.is_superuser:
-        return queryset
-    taught = Enrollment.objects.filter(student=OuterRef("user"), cohort__instructors=user,
-                                       cohort__course=OuterRef("lab__course"))
-    return queryset.filter(Exists(taught))
+    return taught_by(user, queryset if queryset is not None else Submission.objects.all(),
+                     course="lab__course")
 
 
 @dataclass
