@@ -44,6 +44,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from grading.models import Submission
+
 logger = logging.getLogger(__name__)
 
 METRICS_PATH = "/metrics"
@@ -66,7 +68,7 @@ GRADING_STAGE_DURATION = Histogram(
 GRADING_OUTCOMES = Counter(
     "podium_grading_submissions", "Grading runs finished by a worker, by outcome.", ["outcome"],
 )
-FINAL_OUTCOMES = ("passed", "failed", "invalid", "not_graded")
+FINAL_OUTCOMES = tuple(status.value for status in Submission.FINAL)
 if multiprocess_dir():  # samples are written as files there, so it must exist before the first one
     Path(os.environ[MULTIPROC_ENV]).mkdir(parents=True, exist_ok=True)
 for _outcome in FINAL_OUTCOMES:  # export zeros from the start, so rate() works before the first run
