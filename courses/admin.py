@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from courses import progress, services
+from courses import progress, quiz_admin, services  # noqa: F401 - quiz_admin registers the quiz models
 from courses.admin_base import ReadOnlyContentAdmin
 from courses.models import Cohort, Course, Enrollment, Lesson, QuizOverride
 
@@ -73,13 +73,19 @@ class EnrolForm(forms.Form):
         return data
 
 
+class QuizOverrideInline(admin.TabularInline):
+    model = QuizOverride
+    extra = 0
+    fields = ["quiz", "attempts_allowed", "time_limit_minutes"]
+
+
 @admin.register(Cohort)
 class CohortAdmin(admin.ModelAdmin):
     list_display = ["name", "course", "starts_on", "ends_on", "student_count", "progress_link"]
     list_filter = ["course", "starts_on"]
     search_fields = ["name", "enrollments__student__email"]
     date_hierarchy = "starts_on"
-    inlines = [EnrollmentInline]
+    inlines = [EnrollmentInline, QuizOverrideInline]
     filter_horizontal = ["instructors"]
 
     def get_queryset(self, request):
@@ -181,14 +187,3 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # enrol from the cohort page, by email
-
-
-class QuizOverrideInline(admin.TabularInline):
-    model = QuizOverride
-    extra = 0
-    fields = ["quiz", "attempts_allowed", "time_limit_minutes"]
-
-
-CohortAdmin.inlines = [EnrollmentInline, QuizOverrideInline]
-
-from courses import quiz_admin  # noqa: E402, F401 - registers the quiz models
