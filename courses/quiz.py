@@ -128,10 +128,14 @@ def parse_response(question: Question, values: list[str]) -> list[str] | dict | 
     return chosen or None
 
 
+def _past_deadline(attempt: Attempt, now: datetime.datetime) -> bool:
+    return attempt.deadline is not None and now > attempt.deadline + DEADLINE_GRACE
+
+
 def _check_open(attempt: Attempt, now: datetime.datetime) -> None:
     if attempt.status != Attempt.Status.OPEN:
         raise QuizError("This attempt has been submitted.")
-    if attempt.deadline and now > attempt.deadline + DEADLINE_GRACE:
+    if _past_deadline(attempt, now):
         raise QuizError("Time is up: answers after the deadline are not counted.")
 
 
@@ -172,7 +176,7 @@ def attempt_submit(*, attempt: Attempt, answers: dict[str, list[str]] | None = N
     unless the deadline has passed, in which case only answers saved in time count.
     """
     now = now or timezone.now()
-    in_time = attempt.deadline is None or now <= attempt.deadline + DEADLINE_GRACE
+    in_time = not _past_deadline(attempt, now)
     submitted_at, auto = (now, auto) if in_time else (attempt.deadline, True)
     claimed = Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.OPEN).update(
         status=Attempt.Status.SUBMITTED, submitted_at=submitted_at, auto_submitted=auto)
@@ -220,7 +224,7 @@ def _merge_final_answers(attempt, questions, answers, saved, now) -> None:
 
 def attempt_close_if_expired(attempt: Attempt, now: datetime.datetime | None = None) -> Attempt:
     now = now or timezone.now()
-    if attempt.status == Attempt.Status.OPEN and attempt.deadline and now > attempt.deadline + DEADLINE_GRACE:
+    if attempt.status == Attempt.Status.OPEN and _past_deadline(attempt, now):
         return attempt_submit(attempt=attempt, now=now, auto=True)
     return attempt
 
@@ -228,8 +232,7 @@ def attempt_close_if_expired(attempt: Attempt, now: datetime.datetime | None = N
 def close_expired_attempts(now: datetime.datetime | None = None) -> int:
     """Submit every open attempt past its deadline with what was saved (the beat task)."""
     now = now or timezone.now()
-    overdue = Attempt.objects.filter(status=Attempt.Status.OPEN,
-                                     deadline__lt=now - DEADLINE_GRACE).select_related("quiz")
+    overdue = Attempt.objects.filter(status=Attempt.Status.OPEN, deadline__lt=now - DEADLINE_GRACE)
     return sum(1 for attempt in overdue if attempt_submit(attempt=attempt, now=now, auto=True))
 
 
