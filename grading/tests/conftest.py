@@ -3,7 +3,6 @@ cohort, charlie teaches bob's), a small course with two labs graded by fake chec
 helpers to submit and grade synchronously."""
 
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,24 +19,13 @@ from courses.tests.conftest import (  # noqa: F401 - fixtures re-exported for gr
     write_course,
 )
 from grading import labs
+from grading.checks import REGISTRY, CheckOutcome
 
 
-@dataclass
-class Outcome:
-    """Shaped like grading.checks' CheckOutcome (the pipeline reads these fields)."""
-
-    passed: bool
-    points: float
-    max_points: float
-    message: str
-    expected: str = ""
-    observed: str = ""
-
-
-def has_kind(objects, *, points: float, kind: str) -> Outcome:
+def has_kind(objects, *, points: float, kind: str) -> CheckOutcome:
     found = [o for o in objects.items if o.get("kind") == kind]
     if found:
-        return Outcome(
+        return CheckOutcome(
             True,
             points,
             points,
@@ -45,17 +33,19 @@ def has_kind(objects, *, points: float, kind: str) -> Outcome:
             expected=f"a {kind}",
             observed=f"{kind}/{found[0]['metadata']['name']}",
         )
-    return Outcome(False, 0, points, f"No {kind} in the submission.", expected=f"a {kind}", observed="none")
+    return CheckOutcome(False, 0, points, f"No {kind} in the submission.", expected=f"a {kind}",
+                        observed="none")
 
 
-def min_replicas(objects, *, points: float, min: int = 3) -> Outcome:  # noqa: A002 - lab param name
+def min_replicas(objects, *, points: float, min: int = 3) -> CheckOutcome:  # noqa: A002 - lab param name
     deployments = [o for o in objects.items if o.get("kind") == "Deployment"]
     if not deployments:
-        return Outcome(False, 0, points, "No Deployment.", expected=f"replicas >= {min}", observed="none")
+        return CheckOutcome(False, 0, points, "No Deployment.", expected=f"replicas >= {min}",
+                            observed="none")
     replicas = (deployments[0].get("spec") or {}).get("replicas", 1)
     name = deployments[0]["metadata"]["name"]
     ok = replicas >= min
-    return Outcome(
+    return CheckOutcome(
         ok,
         points if ok else points * replicas / min / 2,
         points,
@@ -65,7 +55,7 @@ def min_replicas(objects, *, points: float, min: int = 3) -> Outcome:  # noqa: A
     )
 
 
-def crashes(objects, *, points: float) -> Outcome:
+def crashes(objects, *, points: float) -> CheckOutcome:
     raise RuntimeError("bug in a check")
 
 
@@ -75,10 +65,6 @@ FAKE_CHECKS = {"has-kind": has_kind, "min-replicas": min_replicas, "crashes": cr
 @pytest.fixture(autouse=True)
 def fake_checks(monkeypatch):
     """The real registry plus the fake checks these tests use."""
-    try:
-        from grading.checks import REGISTRY
-    except ImportError:  # the check library is not there yet
-        REGISTRY = {}
     registry = {**REGISTRY, **FAKE_CHECKS}
     monkeypatch.setattr(labs, "checks_registry", lambda: registry)
     return registry
