@@ -174,6 +174,16 @@ def course(course_dir, db):
 
 
 @pytest.fixture
+def sent(monkeypatch):
+    """Messages the grading task would have sent to the broker."""
+    from grading import tasks
+
+    calls = []
+    monkeypatch.setattr(tasks.grade_submission, "delay", lambda *args: calls.append(args))
+    return calls
+
+
+@pytest.fixture
 def lab(course):
     return course.labs.get(slug="first-deployment")
 

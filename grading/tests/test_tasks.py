@@ -13,14 +13,6 @@ from grading.tests.conftest import GOOD, ONE_REPLICA, submit
 Status = Submission.Status
 
 
-@pytest.fixture
-def sent(monkeypatch):
-    """Messages the task would have sent to the broker."""
-    calls = []
-    monkeypatch.setattr(tasks.grade_submission, "delay", lambda *args: calls.append(args))
-    return calls
-
-
 def test_files_are_stored_before_the_task_is_sent_on_commit(
     alice, lab, sent, django_capture_on_commit_callbacks
 ):

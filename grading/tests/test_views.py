@@ -1,6 +1,5 @@
 """Lab and submission pages. Personas: alice submits, bob is another student."""
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,15 +7,6 @@ from django.urls import reverse
 
 from grading.models import Submission
 from grading.tests.conftest import GOOD, ONE_REPLICA, submit
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    from grading import tasks
-
-    calls = []
-    monkeypatch.setattr(tasks.grade_submission, "delay", lambda *args: calls.append(args))
-    return calls
 
 
 def lab_url(lab):
