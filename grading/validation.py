@@ -61,7 +61,10 @@ CUSTOM_SCHEMAS = {
 }
 
 
-_MEMO: dict = {}  # inlined definitions, shared by every kind's validator (one version in use)
+@cache
+def _memo(version: str) -> dict:
+    """The inlined definitions of one Kubernetes version, shared by all its kinds' validators."""
+    return {}
 
 
 class UnknownKind(Exception):
@@ -108,13 +111,13 @@ def validator_for(version: str, kind: str, api_version: str) -> jsonschema.proto
     """The cached validator for one kind; raises UnknownKind if the version has no such kind."""
     custom = CUSTOM_SCHEMAS.get((kind, api_version))
     if custom is not None:
-        return jsonschema.Draft202012Validator(_inline_refs(custom, _definitions(version), _MEMO))
+        return jsonschema.Draft202012Validator(_inline_refs(custom, _definitions(version), _memo(version)))
     if not re.fullmatch(r"[A-Za-z0-9]+", kind) or not re.fullmatch(r"[a-z0-9.-]*/?[a-z0-9]+", api_version):
         raise UnknownKind(kind)
     path = _schema_file(version, kind, api_version)
     if not path.is_file():
         raise UnknownKind(kind)
-    schema = _inline_refs(json.loads(path.read_text()), _definitions(version), _MEMO)
+    schema = _inline_refs(json.loads(path.read_text()), _definitions(version), _memo(version))
     return jsonschema.Draft202012Validator(schema)
 
 
