@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.import_report import content_hash
-from courses.markdown import render_markdown
+from courses.markdown import LESSON_LINK_RE, render_markdown
 from courses.models import Course
 from courses.yaml_lines import ContentError, ContentErrors
 from grading import conf, live
@@ -78,8 +78,11 @@ def labs_import(*, course: Course, path: Path, report) -> None:
 
 def _lesson_link_resolver(course: Course, lessons: dict):
     def resolve(link: str) -> tuple[str | None, str | None]:
-        name, _, anchor = link.partition("#")
-        number, slug = int(name[:2]), name[3:-3]
+        match = LESSON_LINK_RE.match(link)
+        if not match:
+            return None, f"{link!r} is not a lesson link (NN-slug.md#anchor)"
+        number, slug, anchor = int(match[1]), match[2], match[3]
+        name = link.partition("#")[0]
         lesson = lessons.get(number)
         if lesson is None or lesson.slug != slug:
             return None, f"no lesson file {name}"
