@@ -8,18 +8,20 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev lint format migrate content demo worker clean bench
+.PHONY: run test install install-dev lint format migrate content demo worker clean bench lock lock-check
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt $(BIN)/activate
-	$(PY) -m pip install --quiet -r requirements.txt
+# Installs come from the hashed lock files (make lock), never from the ranges in requirements*.txt:
+# every machine and the image get the same bytes, and a tampered download fails the hash check.
+$(VENV)/.installed: requirements.lock $(BIN)/activate
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(BIN)/activate
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements.lock requirements-dev.lock $(BIN)/activate
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -55,6 +57,27 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## lock: re-resolve requirements*.txt into the hashed lock files (uv, from PyPI). Pins already in
+## the locks are kept unless a range no longer admits them; `make lock UPGRADE=1` takes the newest.
+LOCK_FLAGS := --quiet --generate-hashes --universal --python-version 3.11 --custom-compile-command "make lock"
+UV := $(abspath $(BIN))/uv
+define compile_locks
+	cd $(1) && $(UV) pip compile $(LOCK_FLAGS) $(if $(UPGRADE),--upgrade) requirements.txt -o requirements.lock \
+	  && $(UV) pip compile $(LOCK_FLAGS) $(if $(UPGRADE),--upgrade) requirements-dev.txt -c requirements.lock \
+	     -o requirements-dev.lock
+endef
+lock: $(BIN)/activate
+	@[ -x $(UV) ] || $(PY) -m pip install --quiet "uv>=0.9,<1"
+	$(call compile_locks,.)
+
+## lock-check: fail when the locks no longer match requirements*.txt (CI runs it).
+lock-check: install-dev
+	@tmp=$$(mktemp -d); cp requirements.txt requirements-dev.txt requirements.lock requirements-dev.lock $$tmp/; \
+	  ( $(call compile_locks,$$tmp) ) || exit 1; \
+	  if ! diff -u requirements.lock $$tmp/requirements.lock || ! diff -u requirements-dev.lock $$tmp/requirements-dev.lock; then \
+	    echo "requirements*.lock is stale: run 'make lock' and commit the lock files"; exit 1; fi; \
+	  rm -rf $$tmp; echo "lock files match requirements*.txt"
 
 bench: install-dev
 	bash bench/lesson_page.sh
