@@ -2,15 +2,39 @@
 
 Labs are read-only (they come from files). Instructors see only the submissions of students
 in cohorts they teach, can regrade them (an action) and grade the manual rubric items inline.
+
+Everything shown here that came from a submission (file names, messages, notes, evidence) is
+student-controlled: it is escaped (format_html_join, never format_html over joined text, whose
+braces would be read as placeholders) and clipped, so a page never renders unbounded text.
 """
+
+import json
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
-from django.utils.html import format_html
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html, format_html_join
 
 from courses.admin_base import ReadOnlyContentAdmin
 from grading import selectors, services
 from grading.models import CheckResult, Lab, LabCheck, ManualGrade, ManualItem, Submission, SubmissionFile
+
+TEXT_LIMIT = 2000  # characters of one stored text shown on a change page
+LIST_LIMIT = 100  # items of one stored list (errors, notes) shown on a change page
+
+
+def clip(text, limit: int = TEXT_LIMIT) -> str:
+    """`text` cut to `limit` characters, saying how much was left out."""
+    text = "" if text is None else str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…({len(text) - limit} more characters)"
+
+
+def _more(items: list, shown: int, noun: str) -> str:
+    left = len(items) - shown
+    return f"…({left} more {noun})" if left > 0 else ""
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -50,7 +74,20 @@ class SubmissionFileInline(ReadOnlyInline):
 
 class CheckResultInline(ReadOnlyInline):
     model = CheckResult
-    fields = ["check_id", "passed", "points", "max_points", "message", "expected", "observed"]
+    fields = ["check_id", "passed", "points", "max_points", "message_text", "expected_text", "observed_text"]
+    readonly_fields = fields
+
+    @admin.display(description="Message")
+    def message_text(self, obj):
+        return clip(obj.message, 1000)
+
+    @admin.display(description="Expected")
+    def expected_text(self, obj):
+        return clip(obj.expected, 1000)
+
+    @admin.display(description="Observed")
+    def observed_text(self, obj):
+        return clip(obj.observed, 1000)
 
 
 class ManualGradeForm(forms.ModelForm):
@@ -74,7 +111,9 @@ class ManualGradeInline(admin.TabularInline):
     extra = 0
 
     def get_formset(self, request, obj=None, **kwargs):
-        self._submission = obj
+        # The submission travels with this call's field callback: one ModelAdmin instance serves
+        # every request (and thread), so it must never be stored on `self`.
+        kwargs["formfield_callback"] = partial(self.formfield_for_dbfield, request=request, submission=obj)
         return super().get_formset(request, obj, **kwargs)
 
     def get_extra(self, request, obj=None, **kwargs):
@@ -85,12 +124,11 @@ class ManualGradeInline(admin.TabularInline):
     def get_max_num(self, request, obj=None, **kwargs):
         return obj.lab.manual_items.count() if obj else 0
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "item":
-            submission = getattr(self, "_submission", None)
+    def formfield_for_dbfield(self, db_field, request, submission=None, **kwargs):
+        if db_field.name == "item":  # only the rubric items of this submission's lab
             kwargs["queryset"] = (ManualItem.objects.filter(lab_id=submission.lab_id) if submission
                                   else ManualItem.objects.none())
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Submission)
@@ -101,8 +139,8 @@ class SubmissionAdmin(admin.ModelAdmin):
     list_select_related = ["lab", "user"]
     date_hierarchy = "created_at"
     actions = ["regrade"]
-    fields = ["lab", "user", "status", "stage", "score", "max_score", "passed", "error_list", "notes",
-              "failure", "created_at", "queued_at", "started_at", "finished_at", "stages", "runs",
+    fields = ["lab", "user", "status", "stage", "score", "max_score", "passed", "error_list", "note_list",
+              "failure_text", "created_at", "queued_at", "started_at", "finished_at", "stage_list", "runs",
               "requeues", "graded_count"]
     readonly_fields = fields
     inlines = [ManualGradeInline, CheckResultInline, SubmissionFileInline]
@@ -128,12 +166,33 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Errors")
     def error_list(self, obj):
-        if not obj.errors:
+        errors = [e for e in obj.errors or [] if isinstance(e, dict)]
+        if not errors:
             return "—"
-        return format_html("<ul>{}</ul>", format_html("".join(
-            format_html("<li><code>{}{}</code> {}</li>", e.get("file"),
-                        f":{e['line']}" if e.get("line") else "", e.get("message"))
-            for e in obj.errors)))
+        shown = errors[:LIST_LIMIT]
+        return format_html("<ul>{}</ul>{}", format_html_join("", "<li><code>{}{}</code> {}</li>", (
+            (clip(e.get("file"), 300), f":{e['line']}" if e.get("line") else "", clip(e.get("message")))
+            for e in shown)), _more(errors, len(shown), "errors"))
+
+    @admin.display(description="Notes")
+    def note_list(self, obj):
+        notes = list(obj.notes or [])
+        if not notes:
+            return "—"
+        shown = notes[:LIST_LIMIT]
+        return format_html("<ul>{}</ul>{}", format_html_join("", "<li>{}</li>", (
+            (linebreaksbr(clip(note)),) for note in shown)), _more(notes, len(shown), "notes"))
+
+    @admin.display(description="Failure")
+    def failure_text(self, obj):
+        return clip(obj.failure) or "—"
+
+    @admin.display(description="Stages")
+    def stage_list(self, obj):
+        if not obj.stages:
+            return "—"
+        text = json.dumps(obj.stages, indent=1, ensure_ascii=False)
+        return format_html("<pre>{}</pre>", clip(text, 10_000))
 
     def save_formset(self, request, form, formset, change):
         if formset.model is ManualGrade:

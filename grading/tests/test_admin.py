@@ -91,3 +91,71 @@ def test_labs_are_read_only_in_admin(client, ivy, lab):
     client.force_login(ivy)
     page = client.get(reverse("admin:grading_lab_change", args=[lab.pk])).content.decode()
     assert "min-replicas" in page and 'name="_save"' not in page
+
+
+def _change_page(client, submission) -> str:
+    response = client.get(reverse("admin:grading_submission_change", args=[submission.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_braces_and_markup_in_file_names_and_messages_render_escaped(client, ivy, alice, lab):
+    # A file named {boom}.yaml or a message quoting {x} used to be read as format placeholders: 500.
+    submission = submit(alice, lab, [("{boom}.yaml", b"kind: [\n")])
+    assert submission.status == Submission.Status.INVALID
+    Submission.objects.filter(pk=submission.pk).update(
+        errors=[*submission.errors, {"file": "{boom}.yaml", "line": 7,
+                                     "message": "unknown field {x} <script>alert(1)</script>"}],
+        notes=["note {y} <script>alert(2)</script>"], failure="failure {z} <b>")
+    client.force_login(ivy)
+    page = _change_page(client, submission)
+    assert "{boom}.yaml:7" in page and "unknown field {x} &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "note {y} &lt;script&gt;alert(2)&lt;/script&gt;" in page and "failure {z} &lt;b&gt;" in page
+    assert "<script>alert" not in page
+
+
+def test_long_stored_texts_are_clipped_on_the_change_page(client, ivy, alice, lab):
+    from grading.models import CheckResult
+
+    submission = submit(alice, lab, [("d.yaml", GOOD)])
+    Submission.objects.filter(pk=submission.pk).update(
+        notes=["n" * 50_000] * 3 + [f"note {i}" for i in range(200)],
+        errors=[{"file": "d.yaml", "line": 1, "message": "e" * 50_000}] * 150,
+        failure="f" * 50_000, stages=[{"name": "live", "evidence": "s" * 50_000}])
+    CheckResult.objects.filter(submission=submission).update(message="m" * 50_000, observed="o" * 50_000)
+    client.force_login(ivy)
+    page = _change_page(client, submission)
+    assert "…(48000 more characters)" in page  # notes, errors and the failure
+    assert "…(49000 more characters)" in page  # check results' message and observed
+    assert "…(103 more notes)" in page and "…(50 more errors)" in page
+    assert "n" * 2001 not in page and "m" * 1001 not in page
+    assert len(page) < 700_000  # the stored texts total over 10 MB
+
+
+def test_two_interleaved_requests_keep_their_own_submission(rf, ivy, alice, lab, practical, monkeypatch):
+    """One ModelAdmin instance serves all threads: request B running while request A builds its
+    formset must not give A the rubric items of B's lab."""
+    from django.contrib import admin
+    from django.contrib.admin.options import InlineModelAdmin
+
+    from grading.admin import ManualGradeInline
+
+    service = b"apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+    on_practical = submit(alice, practical, [("a.yaml", service), ("README.md", b"hi")])
+    on_lab = submit(alice, lab, [("d.yaml", GOOD)])
+    inline = ManualGradeInline(Submission, admin.site)
+    request_a, request_b = rf.get("/a/"), rf.get("/b/")
+    request_a.user = request_b.user = ivy
+    original, formsets = InlineModelAdmin.get_formset, {}
+
+    def get_formset(self, request, obj=None, **kwargs):
+        if request is request_a and "b" not in formsets:
+            # The other thread gets in between A's start and the building of A's form fields.
+            formsets["b"] = None
+            formsets["b"] = inline.get_formset(request_b, on_lab)
+        return original(self, request, obj, **kwargs)
+
+    monkeypatch.setattr(InlineModelAdmin, "get_formset", get_formset)
+    formset_a = inline.get_formset(request_a, on_practical)
+    assert [i.item_id for i in formset_a.form.base_fields["item"].queryset] == ["demo"]
+    assert list(formsets["b"].form.base_fields["item"].queryset) == []
