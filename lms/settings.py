@@ -6,9 +6,11 @@ uses kombu's filesystem transport under var/, so a fresh machine needs no server
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from lms.env import env, env_bool, env_int, env_list
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
     "lms",
     "courses",
     "grading",
@@ -61,6 +64,7 @@ MIDDLEWARE = [
     "lms.health.HealthMiddleware",
     "lms.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a login refused by the throttle (lms/throttle.py) into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -118,6 +124,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# The login throttle checks first (it never logs anyone in); then the ordinary backend.
+AUTHENTICATION_BACKENDS = [
+    "lms.throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -220,3 +231,55 @@ LOGGING = {
 # Prometheus: when set, /metrics answers only on this port (the pod's metrics port), not on
 # the web port the Ingress reaches. See lms/metrics.py.
 METRICS_PORT = env_int("METRICS_PORT", 0)
+
+# Client addresses. Behind the Ingress, REMOTE_ADDR is the ingress controller's, and the client's
+# address is the right-most X-Forwarded-For entry the proxies added. TRUSTED_PROXY_COUNT says how
+# many proxies sit in front of the app (the chart sets 1); 0 ignores X-Forwarded-For entirely,
+# because without a proxy any client could write that header. See lms/throttle.client_ip.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Login throttle (django-axes, database handler, so every web pod sees the same counts):
+# LOGIN_FAILURE_LIMIT failures for one email from one address lock that pair out, and
+# LOGIN_IP_FAILURE_LIMIT failures from one address (any emails: a school's NAT is one address)
+# lock the address out, both for LOGIN_COOLOFF_MINUTES after the last failure. Failures for
+# unknown emails count the same, and the lockout page never says whether the account exists.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 50)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
+AXES_HANDLER = "lms.throttle.LoginThrottleHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_CLIENT_IP_CALLABLE = "lms.throttle.client_ip"
+AXES_USERNAME_CALLABLE = "lms.throttle.login_username"
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_RESET_ON_SUCCESS = False  # a correct guess with a known account must not reset an address's count
+AXES_VERBOSE = False
+
+# Sign-up and password reset: at most N requests per address per window (lms/throttle.RateLimit,
+# in the default cache: Redis when REDIS_URL is set, so shared by every pod).
+SIGNUP_RATE_LIMIT = env_int("SIGNUP_RATE_LIMIT", 10)
+PASSWORD_RESET_RATE_LIMIT = env_int("PASSWORD_RESET_RATE_LIMIT", 10)
+RATE_LIMIT_WINDOW_MINUTES = env_int("RATE_LIMIT_WINDOW_MINUTES", 15)
+# A sign-up link (email confirmation) stays valid this long.
+SIGNUP_LINK_MAX_AGE_SECONDS = env_int("SIGNUP_LINK_MAX_AGE_SECONDS", 3 * 24 * 3600)
+
+# Content-Security-Policy (django-csp): scripts, styles, images, fonts and connections only from
+# Podium's own origin; no inline scripts or style attributes anywhere (templates use static JS
+# and CSS classes; htmx's indicator <style> is turned off by the htmx-config meta tag in
+# base.html). With DEBUG on the policy is report-only, so Django's debug pages still work.
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+if DEBUG:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
