@@ -18,9 +18,10 @@ every process writes its samples there; a scrape of any one process then aggrega
 start and marks dead workers). Without it (runserver, tests) the process's own registry is
 served. The Celery worker serves its metrics on `METRICS_PORT` from its main process.
 
-When `METRICS_PORT` is set, `/metrics` answers only on that local port, so the public Ingress
-(which reaches the web port) cannot read it; probes and scrapes use the pod IP, so the answer
-comes before ALLOWED_HOSTS validation and the HTTPS redirect.
+`/metrics` answers only when `METRICS_PORT` is set, and only on that local port, so the public
+Ingress (which reaches the web port) cannot read it; without `METRICS_PORT` it is 404 everywhere
+(for a local scrape, run the server on the port you set as METRICS_PORT). Probes and scrapes
+use the pod IP, so the answer comes before ALLOWED_HOSTS validation and the HTTPS redirect.
 """
 
 from __future__ import annotations
@@ -139,8 +140,10 @@ def _local_port(request: HttpRequest) -> int | None:
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
+    # Deny unless configured: without METRICS_PORT there is no port the Ingress cannot reach,
+    # so /metrics (queue depth, outcomes, view names) would be public.
     port = getattr(settings, "METRICS_PORT", 0)
-    if port and _local_port(request) != port:
+    if not port or _local_port(request) != port:
         return HttpResponse("Not found\n", status=404, content_type="text/plain")
     response = HttpResponse(render(), content_type=CONTENT_TYPE_LATEST)
     response["Cache-Control"] = "no-store"

@@ -37,7 +37,7 @@ def scrape(client: Client | None = None, **extra) -> dict[str, float]:
 def production(settings):
     settings.SECURE_SSL_REDIRECT = True
     settings.ALLOWED_HOSTS = ["podium.example.com"]
-    settings.METRICS_PORT = 0
+    settings.METRICS_PORT = 80  # the test client's SERVER_PORT: scrapes arrive on the metrics port
     return settings
 
 
@@ -92,6 +92,13 @@ def test_metrics_answer_only_on_the_metrics_port_when_one_is_set(production):
     production.METRICS_PORT = 9102
     assert Client(HTTP_HOST="10.1.2.3").get("/metrics", SERVER_PORT="8000").status_code == 404
     assert Client(HTTP_HOST="10.1.2.3").get("/metrics", SERVER_PORT="9102").status_code == 200
+
+
+def test_metrics_are_never_public_when_no_metrics_port_is_set(production):
+    production.METRICS_PORT = 0
+    for port in ("80", "8000", "9102"):
+        response = Client(HTTP_HOST="10.1.2.3").get("/metrics", SERVER_PORT=port)
+        assert response.status_code == 404 and b"podium_" not in response.content
 
 
 def test_metrics_still_answer_when_the_database_is_down(production, monkeypatch):
