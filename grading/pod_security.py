@@ -35,7 +35,7 @@ LESSON_LINK = "03-core-resources.md#running-as-non-root"
 def containers_of(base: list, spec: dict) -> list[tuple[list, dict]]:
     """(path, container) for every container of the pod spec at `base`, init and ephemeral too."""
     return [(base + [group, i], c) for group in CONTAINER_GROUPS
-            for i, c in enumerate(spec.get(group) or []) if isinstance(c, dict)]
+            for i, c in enumerate(_list(spec.get(group))) if isinstance(c, dict)]
 
 
 def check_pod_security(obj: ParsedObject, base: list, spec: dict, level: str,
@@ -66,18 +66,18 @@ def _baseline(obj, base, spec, pod_ctx, containers, level) -> list[Problem]:
         if _type(ctx, "appArmorProfile") == "Unconfined":
             refuse(where + ["appArmorProfile", "type"], f"{who}: appArmorProfile Unconfined is not allowed")
         selinux = _dict(ctx.get("seLinuxOptions"))
-        if selinux.get("type", "") not in SELINUX_TYPES or selinux.get("user") or selinux.get("role"):
+        if str(selinux.get("type", "")) not in SELINUX_TYPES or selinux.get("user") or selinux.get("role"):
             refuse(where + ["seLinuxOptions"], f"{who}: custom seLinuxOptions are not allowed")
         if _dict(ctx.get("windowsOptions")).get("hostProcess"):
             refuse(where + ["windowsOptions", "hostProcess"], f"{who}: hostProcess is not allowed")
         if ctx.get("procMount", "Default") != "Default":
             refuse(where + ["procMount"], f"{who}: procMount must stay Default")
-    for i, sysctl in enumerate(pod_ctx.get("sysctls") or []):
+    for i, sysctl in enumerate(_list(pod_ctx.get("sysctls"))):
         name = _dict(sysctl).get("name")
-        if name not in SAFE_SYSCTLS:
+        if not isinstance(name, str) or name not in SAFE_SYSCTLS:
             refuse(base + ["securityContext", "sysctls", i, "name"], f"sysctl {name!r} is not allowed")
     for path, c in containers:
-        for j, port in enumerate(c.get("ports") or []):
+        for j, port in enumerate(_list(c.get("ports"))):
             if isinstance(port, dict) and port.get("hostPort"):
                 problems.append(obj.problem(path + ["ports", j, "hostPort"],
                                             f"{ref}: container {c.get('name', path[-1])!r} asks for "
@@ -88,7 +88,7 @@ def _baseline(obj, base, spec, pod_ctx, containers, level) -> list[Problem]:
 
 def _restricted(obj, base, spec, pod_ctx, containers) -> list[Problem]:
     ref, problems = obj.ref, []
-    for i, volume in enumerate(spec.get("volumes") or []):
+    for i, volume in enumerate(_list(spec.get("volumes"))):
         if not isinstance(volume, dict):
             continue
         # hostPath is refused by the sandbox policy at every level: not reported twice.
@@ -118,6 +118,11 @@ def _restricted(obj, base, spec, pod_ctx, containers) -> list[Problem]:
 
 def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}
+
+
+def _list(value) -> list:
+    # A malformed field is reported by the sandbox policy (grading/policy.py); here it is empty.
+    return value if isinstance(value, list) else []
 
 
 def _type(ctx: dict, profile: str) -> str | None:
