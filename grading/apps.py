@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class GradingConfig(AppConfig):
@@ -16,3 +17,44 @@ class GradingConfig(AppConfig):
                                   status=selectors.dashboard_status)
         # The sweeper runs on Celery beat; settings may add to or override this entry.
         app.conf.beat_schedule = {**conf.beat_schedule(), **(app.conf.beat_schedule or {})}
+        checks.register(check_sandbox_settings)
+
+
+def _own_hosts(settings) -> list[str]:
+    """Podium's own host names: ALLOWED_HOSTS and the hosts of CSRF_TRUSTED_ORIGINS."""
+    from urllib.parse import urlsplit
+
+    hosts = [str(h) for h in getattr(settings, "ALLOWED_HOSTS", [])]
+    hosts += [urlsplit(str(o)).hostname or "" for o in getattr(settings, "CSRF_TRUSTED_ORIGINS", [])]
+    # "*" names no host; a "*.example" origin is its domain.
+    return [h.removeprefix("*") for h in hosts if h and h != "*"]
+
+
+def check_sandbox_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A sandbox could serve Podium's own login page on Podium's origin if the sandbox domain
+    were Podium's host, contained it or sat under it: refuse to start."""
+    from django.conf import settings
+
+    from grading import conf
+    from grading.sandbox import domain_overlap
+
+    errors = []
+    try:
+        domain, ingress_class = conf.sandbox_domain(), conf.sandbox_ingress_class()
+        conf.sandbox_denied_cidrs()
+    except ValueError as exc:
+        return [checks.Error(str(exc), id="grading.E002")]
+    if not domain or "." not in domain or "*" in domain:
+        errors.append(checks.Error(
+            f"GRADING_SANDBOX_DOMAIN {domain!r} is not a domain (like sandbox.podium-labs.test).",
+            id="grading.E001"))
+    for host in _own_hosts(settings):
+        if domain and domain_overlap(domain, host):
+            errors.append(checks.Error(
+                f"GRADING_SANDBOX_DOMAIN {domain!r} overlaps Podium's own host {host!r} (equal, containing "
+                "or contained): a lab's sandbox could serve pages on Podium's origin.",
+                hint="Use a domain of its own for sandboxes, e.g. sandbox.<another registrable domain>.",
+                id="grading.E001"))
+    if not ingress_class:
+        errors.append(checks.Error("GRADING_SANDBOX_INGRESS_CLASS is empty.", id="grading.E003"))
+    return errors

@@ -133,6 +133,7 @@ class Cluster:
         self.api = api
         self.timeout = request_timeout
         self._discovered: dict[tuple[str, str], tuple[str, bool]] = {}
+        self._groups: dict[str, str | None] = {}  # API group -> served groupVersion (None: not served)
 
     @classmethod
     def from_settings(cls, settings: ClusterSettings) -> Cluster:
@@ -223,9 +224,19 @@ class Cluster:
         return f"{path}/{name}" if name else path
 
     def _server_side_apply(
-        self, obj: dict, namespace: str | None, *, dry_run: bool = False, as_user: str | None = None
+        self,
+        obj: dict,
+        namespace: str | None,
+        *,
+        manager: str = sandbox.STUDENT_MANAGER,
+        dry_run: bool = False,
+        as_user: str | None = None,
     ) -> dict:
-        query = {"fieldManager": sandbox.FIELD_MANAGER, "force": "true"}
+        # Only the guardrails' own manager forces: a student object that sets a field a
+        # guardrail owns is a 409 conflict, never a silent takeover.
+        query = {"fieldManager": manager}
+        if manager == sandbox.GUARDRAIL_MANAGER:
+            query["force"] = "true"
         if dry_run:
             query["dryRun"] = "All"
         path = self._path(obj["apiVersion"], obj["kind"], namespace, obj["metadata"]["name"])
@@ -272,7 +283,7 @@ class Cluster:
                 raise ClusterUnavailable(f"namespace {spec.namespace} is still terminating") from exc
         for obj in sandbox.guardrails(spec):
             try:
-                self._server_side_apply(obj, spec.namespace)
+                self._server_side_apply(obj, spec.namespace, manager=sandbox.GUARDRAIL_MANAGER)
             except ApiException as exc:
                 raise ClusterError(f"guardrail {ref(obj)}: {_status_message(exc)[1]}") from exc
         return created
@@ -304,10 +315,37 @@ class Cluster:
                             f"the cluster does not accept the grader's credentials: {exc.reason}"
                         ) from exc
                     reason, message = _status_message(exc)
+                    if exc.status == 409 and sandbox.GUARDRAIL_MANAGER in message:
+                        reason = "Tampered"
+                        message = f"it would change the sandbox's guardrail {ref(obj)} ({message})"
                     problems.append(ApplyProblem(ref(obj), int(exc.status or 0), reason, message))
             if problems:
                 return problems
         return []
+
+    def tampering(self, spec: SandboxSpec) -> list[str]:
+        """What the student's apply changed in the sandbox's defences, one line each ([] when
+        nothing): every guardrail read back and compared with what it must be (a field added
+        without a conflict, an `ingress: [{}]` on the default deny, counts), and every
+        NetworkPolicy in the sandbox checked for ipBlocks that open a denied range."""
+        found = []
+        for expected in sandbox.guardrails(spec):
+            meta = expected["metadata"]
+            path = self._path(expected["apiVersion"], expected["kind"], spec.namespace, meta["name"])
+            try:
+                observed = self._call("GET", path)
+            except ApiException as exc:
+                if exc.status != 404:
+                    message = _status_message(exc)[1]
+                    raise ClusterError(f"reading guardrail {ref(expected)}: {message}") from exc
+                observed = None
+            drift = sandbox.guardrail_drift(expected, observed)
+            if drift:
+                found.append(f"{ref(expected)} {drift}")
+        for policy in self._list("networking.k8s.io/v1", "NetworkPolicy", spec.namespace):
+            for line in sandbox.denied_egress(policy, spec.denied_cidrs):
+                found.append(f"NetworkPolicy/{policy['metadata']['name']}: {line}")
+        return found
 
     def read_state(
         self, namespace: str, kinds: list[tuple[str, str]], *, log_lines: int = 20, logs: bool = True
@@ -393,26 +431,56 @@ class Cluster:
         """Sandboxes past their expires-at."""
         return [s for s in self.sandboxes() if s.expired(now)]
 
-    def clear_finalizers(self, namespace: str) -> int:
-        """Remove finalizers students set on objects in the namespace (they would keep it
-        Terminating forever). Returns how many objects were released."""
-        released = 0
-        for (api_version, kind), (_plural, namespaced) in KINDS.items():
-            if (
-                not namespaced
-                or kind == "Event"
-                or (api_version, kind) == ("autoscaling/v1", "HorizontalPodAutoscaler")
-            ):
-                continue
+    def _group_version(self, group: str) -> str | None:
+        """The version the cluster serves a group in (its preferred one), None when it does not
+        serve the group (no Prometheus operator: no monitoring.coreos.com)."""
+        if not group:
+            return "v1"
+        if group not in self._groups:
             try:
-                items = self._list(api_version, kind, namespace)
+                found = self._call("GET", f"/apis/{group}")
+            except ApiException as exc:
+                if exc.status not in (403, 404):
+                    raise
+                found = {}
+            preferred = (found.get("preferredVersion") or {}).get("groupVersion")
+            versions = [v.get("groupVersion") for v in found.get("versions") or []]
+            self._groups[group] = preferred or (versions[0] if versions else None)
+        return self._groups[group]
+
+    def finalizable(self) -> list[tuple[str, str]]:
+        """(groupVersion, plural) of every namespaced kind that can sit in a sandbox: what the
+        grader creates (its guardrails and the built-in table) and all the applier may create
+        (sandbox.APPLIER_RULES, the kinds a student can submit, custom ones included)."""
+        found = [
+            (api_version, plural)
+            for (api_version, kind), (plural, namespaced) in KINDS.items()
+            if namespaced and kind != "Event" and api_version != "autoscaling/v1"
+        ]
+        for rule in sandbox.APPLIER_RULES:
+            for group in rule["apiGroups"]:
+                version = self._group_version(group)
+                if version:
+                    found += [(version, plural) for plural in rule["resources"] if "/" not in plural]
+        return list(dict.fromkeys(found))
+
+    def clear_finalizers(self, namespace: str) -> int:
+        """Remove finalizers on every object in the namespace of a kind the grader created or a
+        student could submit (a ServiceMonitor's included: they would keep it Terminating
+        forever). Returns how many objects were released."""
+        released = 0
+        for api_version, plural in self.finalizable():
+            base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+            path = f"{base}/namespaces/{namespace}/{plural}"
+            try:
+                items = self._call("GET", path).get("items") or []
             except ApiException:
-                continue
+                continue  # not served here, or not ours to read
             for item in items:
                 if (item.get("metadata") or {}).get("finalizers"):
                     self._call(
                         "PATCH",
-                        self._path(api_version, kind, namespace, item["metadata"]["name"]),
+                        f"{path}/{item['metadata']['name']}",
                         body={"metadata": {"finalizers": None}},
                         content_type="application/merge-patch+json",
                     )

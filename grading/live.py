@@ -15,10 +15,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from grading import sandbox
+from grading.checks.objects import ref
 from grading.cluster import ApplyProblem, Cluster, ObservedState
 from grading.diagnostics import Diagnosis, diagnose, settled
+from grading.labs import LIVE_CHECK_PREFIX
 from grading.live_checks import LiveVerdict, live_checks
-from grading.sandbox import SandboxSpec
+from grading.sandbox import IngressRewrite, SandboxSpec
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +37,23 @@ class LiveResult:
     timings: dict[str, float] = field(default_factory=dict)  # ms per stage
     settled: bool = False
     evidence: dict = field(default_factory=dict)
+    tampered: list[str] = field(default_factory=list)  # guardrails the student's apply changed
+
+
+TAMPERED_ID = f"{LIVE_CHECK_PREFIX}guardrails-intact"
+
+
+def _tampered_verdict(lines: list[str]) -> LiveVerdict:
+    return LiveVerdict(
+        TAMPERED_ID,
+        "The sandbox's guardrails are intact",
+        False,
+        "Tampered: the submission changed the sandbox's own guardrails, so it was not run: "
+        + "; ".join(lines)
+        + ". Leave objects named podium-* alone and open no denied address range.",
+        expected="guardrails as Podium made them",
+        observed="; ".join(lines)[:500],
+    )
 
 
 def _involved(event: dict) -> str:
@@ -81,18 +101,39 @@ def grade_live(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     on_stage: Callable[[str], None] | None = None,
+    denied_cidrs: tuple[str, ...] | None = None,
+    ingress: IngressRewrite | None = None,
 ) -> LiveResult:
-    """Create the sandbox, apply `objects` (dry run first), wait until settled or `time_limit`,
-    observe, judge, and always delete the sandbox. Raises ClusterUnavailable / ClusterError."""
+    """Create the sandbox, apply `objects` (dry run first), check its guardrails survived,
+    wait until settled or `time_limit`, observe, judge, and always delete the sandbox.
+    Ingress hosts are served under the submission's own sandbox domain (`ingress`, from the
+    settings by default) and mapped back before judging. Raises ClusterUnavailable /
+    ClusterError."""
+    from grading import conf
+
     now = now or datetime.datetime.now(datetime.UTC)
     spec = SandboxSpec(
         submission_id=submission_id,
         lab=lab,
         expires_at=now + datetime.timedelta(seconds=ttl_seconds),
         pod_security=pod_security,
+        denied_cidrs=conf.sandbox_denied_cidrs() if denied_cidrs is None else denied_cidrs,
+    )
+    ingress = ingress or IngressRewrite(
+        submission_id, conf.lab_domain(), conf.sandbox_domain(), conf.sandbox_ingress_class()
     )
     result = LiveResult(namespace=spec.namespace)
     kinds = list(dict.fromkeys((o["apiVersion"], o["kind"]) for o in objects))
+    # Whatever the static stage let through, no pod runs with a token (the grader's or any).
+    result.problems = [
+        ApplyProblem(ref(o), 403, "Forbidden", f"the sandbox refuses it: {line}")
+        for o in objects
+        for line in sandbox.identity_problems(o)
+    ]
+    if result.problems:
+        return result
+    originals = {o["metadata"]["name"]: o for o in objects if o.get("kind") == "Ingress"}
+    applied = [ingress.apply(o) for o in objects]
 
     def timed(name: str, fn):
         if on_stage:
@@ -105,8 +146,17 @@ def grade_live(
 
     try:
         timed("sandbox", lambda: cluster.create_sandbox(spec))
-        result.problems = timed("apply", lambda: cluster.apply(spec.namespace, objects))
+        problems = timed("apply", lambda: cluster.apply(spec.namespace, applied))
+        result.problems = [
+            ApplyProblem(p.ref, p.status, p.reason, ingress.words(p.message, list(originals.values())))
+            for p in problems
+        ]
         if result.problems:
+            return result
+        result.tampered = timed("guardrails", lambda: cluster.tampering(spec))
+        if result.tampered:
+            result.verdicts = [_tampered_verdict(result.tampered)]
+            result.evidence = {"tampered": result.tampered}
             return result
 
         def wait() -> ObservedState:
@@ -124,6 +174,13 @@ def grade_live(
 
         state = timed("wait", wait)
         cluster.read_restart_logs(spec.namespace, state)
+        # Verdicts and feedback speak in the student's hosts, not the sandbox's.
+        state.objects = [
+            ingress.restore(o, originals[o["metadata"]["name"]])
+            if o.get("kind") == "Ingress" and o["metadata"]["name"] in originals
+            else o
+            for o in state.objects
+        ]
         result.verdicts = live_checks(state)
         result.diagnoses = diagnose(state, spec.namespace)
         result.evidence = _evidence(state, timed("version", cluster.version))
@@ -210,10 +267,12 @@ def merge_into(report, result: LiveResult, parsed_objects: list, resolve_link: C
         if diagnosis.evidence:
             note += "\n" + diagnosis.evidence[-1500:]
         report.notes.append(note)
+    if result.tampered:
+        report.notes.append("Tampered: " + "; ".join(result.tampered))
     if result.verdicts and not all(v.passed for v in result.verdicts):
         report.passed = False
         report.notes.append("The lab passes only when its live checks pass too.")
-    if not result.settled and not result.problems:
+    if not result.settled and not result.problems and not result.tampered:
         report.notes.append("The sandbox had not settled when the lab's time limit ran out.")
     report.stages.append(
         {

@@ -2,11 +2,19 @@
 
 grading/cluster.py creates these in the cluster; tests and the reaper read the same names here.
 One namespace per submission (`podium-sub-<id>`), so a retry finds its own namespace.
+
+Guardrails and student objects are applied under two field managers: the guardrails' own
+(GUARDRAIL_MANAGER, with force: it owns them) and the students' (STUDENT_MANAGER, without force,
+so a student object touching a field a guardrail owns is a 409 conflict, not a silent takeover).
+Fields a student could add without a conflict (an `ingress: [{}]` rule on the default deny) are
+caught afterwards: `guardrail_drift` compares each guardrail read back with what it should be.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime
+import ipaddress
 from dataclasses import dataclass, field
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
@@ -14,10 +22,13 @@ MANAGER = "podium"
 SUBMISSION = "podium.dev/submission"
 LAB = "podium.dev/lab"
 EXPIRES_AT = "podium.dev/expires-at"
-FIELD_MANAGER = "podium-grader"
+GUARDRAIL_MANAGER = "podium-guardrails"  # owns the guardrails; applies with force
+STUDENT_MANAGER = "podium-student"  # student objects; never forces over another manager's fields
 APPLIER = "podium-applier"  # the in-namespace identity student objects are applied as
 PSA_VERSION = "v1.32"  # pinned: a newer cluster does not tighten (or loosen) a graded lab
 SELECTOR = f"{MANAGED_BY}={MANAGER}"
+# The Kubernetes service range (the API server's ClusterIP) and link-local v4/v6 (cloud metadata).
+DEFAULT_DENIED_CIDRS = ("10.96.0.0/12", "169.254.0.0/16", "fe80::/10")
 
 
 def namespace_name(submission_id: int | str) -> str:
@@ -36,9 +47,13 @@ class Quota:
     limits_cpu: str = "4"
     limits_memory: str = "4Gi"
     requests_storage: str = "2Gi"
+    # Node disk (emptyDir, logs, writable layers): without it one pod can fill a node's disk.
+    requests_ephemeral_storage: str = "2Gi"
+    limits_ephemeral_storage: str = "4Gi"
     pvcs: int = 2
     gpus: int = 1
     objects: int = 20  # per counted kind (services, configmaps, secrets, workloads…)
+    network_policies: int = 10  # on top of the guardrails' own (GUARDRAIL_NETWORK_POLICIES)
 
     def hard(self) -> dict[str, str]:
         counted = [
@@ -46,11 +61,15 @@ class Quota:
             "configmaps",
             "secrets",
             "count/deployments.apps",
+            "count/daemonsets.apps",
             "count/statefulsets.apps",
             "count/jobs.batch",
             "count/cronjobs.batch",
             "count/ingresses.networking.k8s.io",
             "count/horizontalpodautoscalers.autoscaling",
+            "count/poddisruptionbudgets.policy",
+            "count/servicemonitors.monitoring.coreos.com",
+            "count/podmonitors.monitoring.coreos.com",
         ]
         return {
             "pods": str(self.pods),
@@ -59,7 +78,13 @@ class Quota:
             "limits.cpu": self.limits_cpu,
             "limits.memory": self.limits_memory,
             "requests.storage": self.requests_storage,
+            "requests.ephemeral-storage": self.requests_ephemeral_storage,
+            "limits.ephemeral-storage": self.limits_ephemeral_storage,
             "persistentvolumeclaims": str(self.pvcs),
+            "count/networkpolicies.networking.k8s.io": str(
+                # the guardrails' own policies count too: students keep `network_policies`
+                self.network_policies + len(network_guardrails(""))
+            ),
             "requests.nvidia.com/gpu": str(self.gpus),
             "services.nodeports": "0",
             "services.loadbalancers": "0",
@@ -74,6 +99,8 @@ class SandboxSpec:
     expires_at: datetime.datetime
     pod_security: str = "restricted"  # a lab that needs less states it
     quota: Quota = field(default_factory=Quota)
+    # Ranges no student NetworkPolicy may open (grading/conf.py GRADING_SANDBOX_DENIED_CIDRS).
+    denied_cidrs: tuple[str, ...] = DEFAULT_DENIED_CIDRS
 
     @property
     def namespace(self) -> str:
@@ -121,31 +148,11 @@ APPLIER_RULES = [
 ]
 
 
-def guardrails(spec: SandboxSpec) -> list[dict]:
-    """The objects created with the namespace, in order, before any student object."""
-    ns = spec.namespace
+def network_guardrails(ns: str) -> list[dict]:
+    """Default deny both ways, DNS the only way out. NetworkPolicies can only allow, so the
+    denied ranges (SandboxSpec.denied_cidrs) are enforced by reading every policy back after
+    the apply (`denied_egress`) and cluster-wide by the chart's AdminNetworkPolicy."""
     return [
-        {
-            "apiVersion": "v1",
-            "kind": "ResourceQuota",
-            "metadata": _meta("podium-quota", ns),
-            "spec": {"hard": spec.quota.hard()},
-        },
-        {
-            "apiVersion": "v1",
-            "kind": "LimitRange",
-            "metadata": _meta("podium-limits", ns),
-            "spec": {
-                "limits": [
-                    {
-                        "type": "Container",
-                        "default": {"cpu": "500m", "memory": "256Mi"},
-                        "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
-                        "max": {"cpu": "2", "memory": "2Gi"},
-                    }
-                ]
-            },
-        },
         {
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",
@@ -156,6 +163,9 @@ def guardrails(spec: SandboxSpec) -> list[dict]:
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",
             "metadata": _meta("podium-allow-dns", ns),
+            # DNS only: one peer that is BOTH the kube-system namespace AND the kube-dns pods
+            # (two peers would be OR: all of kube-system), ports 53 only, and no ipBlock, so
+            # the rule opens neither the API server nor link-local (cloud metadata).
             "spec": {
                 "podSelector": {},
                 "policyTypes": ["Egress"],
@@ -174,6 +184,37 @@ def guardrails(spec: SandboxSpec) -> list[dict]:
                 ],
             },
         },
+    ]
+
+
+def guardrails(spec: SandboxSpec) -> list[dict]:
+    """The objects created with the namespace, in order, before any student object."""
+    ns = spec.namespace
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": _meta("podium-quota", ns),
+            "spec": {"hard": spec.quota.hard()},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "LimitRange",
+            "metadata": _meta("podium-limits", ns),
+            "spec": {
+                "limits": [
+                    {
+                        "type": "Container",
+                        # ephemeral-storage defaults: the quota counts it, so a container
+                        # that states none must still get a request and a limit.
+                        "default": {"cpu": "500m", "memory": "256Mi", "ephemeral-storage": "1Gi"},
+                        "defaultRequest": {"cpu": "100m", "memory": "128Mi", "ephemeral-storage": "256Mi"},
+                        "max": {"cpu": "2", "memory": "2Gi", "ephemeral-storage": "2Gi"},
+                    }
+                ]
+            },
+        },
+        *network_guardrails(ns),
         {
             "apiVersion": "v1",
             "kind": "ServiceAccount",
@@ -200,3 +241,226 @@ def guardrails(spec: SandboxSpec) -> list[dict]:
             "subjects": [{"kind": "ServiceAccount", "name": APPLIER, "namespace": ns}],
         },
     ]
+
+
+# What is compared when a guardrail is read back after the student's objects were applied: the
+# fields that make it a guardrail (a quota's `spec` whole, so added `scopes` count too).
+GUARDED_FIELDS: dict[str, tuple[str, ...]] = {
+    "ResourceQuota": ("spec",),
+    "LimitRange": ("spec",),
+    "NetworkPolicy": ("spec",),
+    "ServiceAccount": ("automountServiceAccountToken", "secrets", "imagePullSecrets"),
+    "Role": ("rules",),
+    "RoleBinding": ("roleRef", "subjects"),
+}
+
+
+def guardrail_drift(expected: dict, observed: dict | None) -> str | None:
+    """How a guardrail read back from the cluster differs from what it must be, or None.
+
+    `observed` None: the guardrail is gone. Every field in GUARDED_FIELDS[kind] must be equal
+    (absent on one side counts as a difference, so an added `ingress` rule is one)."""
+    if observed is None:
+        return "is missing"
+    changed = [
+        name
+        for name in GUARDED_FIELDS.get(expected["kind"], ())
+        if _normal(expected.get(name)) != _normal(observed.get(name))
+    ]
+    return f"changed: {', '.join(changed)}" if changed else None
+
+
+def _normal(value):
+    """Empty containers and None are one thing (the API server drops empty lists)."""
+    if isinstance(value, dict):
+        cleaned = {k: _normal(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if v not in (None, {}, [])} or None
+    if isinstance(value, list):
+        return [_normal(v) for v in value] or None
+    return value
+
+
+# --- egress: ranges no NetworkPolicy in a sandbox may open -----------------------------------
+
+
+def parse_cidrs(values) -> tuple[str, ...]:
+    """Validated, normalised CIDRs (ValueError naming the bad one)."""
+    found = []
+    for value in values:
+        text = str(value).strip()
+        if not text:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(text, strict=False)))
+        except ValueError:
+            raise ValueError(f"{text!r} is not a CIDR (like 10.96.0.0/12 or fe80::/10)") from None
+    return tuple(found)
+
+
+def denied_egress(policy: dict, denied: tuple[str, ...]) -> list[str]:
+    """The ipBlock peers of a NetworkPolicy that open a denied range, as readable lines.
+
+    NetworkPolicies only allow, so the guardrails cannot deny a range a student policy opens:
+    the cluster-wide AdminNetworkPolicy (chart) does, and this reads every policy in the
+    sandbox back after the apply so a submission that tries is failed, not graded."""
+    ranges = [ipaddress.ip_network(c, strict=False) for c in denied]
+    found = []
+    spec = policy.get("spec") if isinstance(policy.get("spec"), dict) else {}
+    for direction, side in (("egress", "to"), ("ingress", "from")):
+        for i, rule in enumerate(spec.get(direction) or []):
+            peers = rule.get(side) if isinstance(rule, dict) else None
+            for j, peer in enumerate(peers or []):
+                block = peer.get("ipBlock") if isinstance(peer, dict) else None
+                if not isinstance(block, dict):
+                    continue
+                try:
+                    opened = ipaddress.ip_network(str(block.get("cidr")), strict=False)
+                    carved = [ipaddress.ip_network(str(e), strict=False) for e in block.get("except") or []]
+                except ValueError:
+                    continue  # the API server refuses a malformed CIDR itself
+                for deny in ranges:
+                    if deny.version != opened.version or not opened.overlaps(deny):
+                        continue
+                    if any(c.version == deny.version and deny.subnet_of(c) for c in carved):
+                        continue
+                    found.append(f"spec.{direction}[{i}].{side}[{j}].ipBlock {opened} opens {deny}")
+    return found
+
+
+# --- identity: student pods never run as the grader ------------------------------------------
+
+_POD_SPEC_PATHS = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+
+
+def pod_spec(obj: dict) -> tuple[str, dict] | None:
+    """(dotted path, pod spec) of a workload, or None."""
+    path = _POD_SPEC_PATHS.get(str(obj.get("kind")))
+    node = obj
+    for key in path or ():
+        node = node.get(key) if isinstance(node, dict) else None
+    return (".".join(path), node) if path and isinstance(node, dict) else None
+
+
+def identity_problems(obj: dict) -> list[str]:
+    """Why a student object would run with a token (the grader's or any): every pod runs as
+    `default`, whose token is not mounted; none names another account (the applier's), asks
+    for automount or a projected service-account token; no Secret mints one."""
+    if obj.get("kind") == "Secret" and obj.get("type") == "kubernetes.io/service-account-token":
+        return ["type: kubernetes.io/service-account-token mints a service-account token"]
+    found = pod_spec(obj)
+    if not found:
+        return []
+    path, spec = found
+    problems = []
+    for key in ("serviceAccountName", "serviceAccount"):
+        if spec.get(key) not in (None, "", "default"):
+            problems.append(f"{path}.{key}: {spec.get(key)!r}: pods run as the 'default' account")
+    if spec.get("automountServiceAccountToken") is True:
+        problems.append(f"{path}.automountServiceAccountToken: true mounts an API token")
+    for i, volume in enumerate(spec.get("volumes") or []):
+        sources = ((volume or {}).get("projected") or {}).get("sources") or []
+        if any(isinstance(s, dict) and "serviceAccountToken" in s for s in sources):
+            problems.append(
+                f"{path}.volumes[{i}].projected: a serviceAccountToken source mounts an API token"
+            )
+    return problems
+
+
+# --- ingress: every host under the submission's own sandbox domain ---------------------------
+
+INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+
+
+@dataclass(frozen=True)
+class IngressRewrite:
+    """Ingress hosts as the sandbox serves them: `<x>.<lab domain>` (what the lab asks for) ->
+    `<x>.<submission id>.<sandbox domain>`, a domain that never holds Podium's own host, on the
+    sandboxes' own ingress class. A host outside the lab domain keeps its whole name as the
+    prefix, so no host a sandbox serves is outside its own subdomain. Pure; `restore` maps
+    what the cluster observed back to the student's names for verdicts and feedback."""
+
+    submission_id: int
+    lab_domain: str
+    sandbox_domain: str
+    ingress_class: str
+
+    @property
+    def suffix(self) -> str:
+        return f"{self.submission_id}.{self.sandbox_domain}"
+
+    def host(self, host: str) -> str:
+        name = str(host).strip().lower().rstrip(".")
+        lab = self.lab_domain.lower().strip(".")
+        prefix = name[: -len(lab) - 1] if name.endswith("." + lab) else name
+        return f"{prefix}.{self.suffix}"
+
+    def hosts(self, obj: dict) -> dict[str, str]:
+        """student host -> sandbox host, for every host the Ingress names."""
+        spec = obj.get("spec") or {}
+        names = [r.get("host") for r in spec.get("rules") or [] if isinstance(r, dict)]
+        names += [h for t in spec.get("tls") or [] if isinstance(t, dict) for h in t.get("hosts") or []]
+        return {h: self.host(h) for h in names if isinstance(h, str) and h}
+
+    def apply(self, obj: dict) -> dict:
+        """A copy of `obj` as the sandbox applies it (non-Ingress objects unchanged)."""
+        if obj.get("kind") != "Ingress":
+            return obj
+        mapping = self.hosts(obj)
+        out = copy.deepcopy(obj)
+        spec = out.setdefault("spec", {})
+        for rule in spec.get("rules") or []:
+            if isinstance(rule, dict) and rule.get("host") in mapping:
+                rule["host"] = mapping[rule["host"]]
+        for tls in spec.get("tls") or []:
+            if isinstance(tls, dict) and tls.get("hosts"):
+                tls["hosts"] = [mapping.get(h, h) for h in tls["hosts"]]
+        spec["ingressClassName"] = self.ingress_class
+        annotations = (out.get("metadata") or {}).get("annotations")
+        if isinstance(annotations, dict):
+            annotations.pop(INGRESS_CLASS_ANNOTATION, None)
+        return out
+
+    def restore(self, observed: dict, original: dict) -> dict:
+        """The observed Ingress in the student's own words: hosts and class as submitted."""
+        back = {v: k for k, v in self.hosts(original).items()}
+        out = copy.deepcopy(observed)
+        spec = out.setdefault("spec", {})
+        for rule in spec.get("rules") or []:
+            if isinstance(rule, dict) and rule.get("host") in back:
+                rule["host"] = back[rule["host"]]
+        for tls in spec.get("tls") or []:
+            if isinstance(tls, dict) and tls.get("hosts"):
+                tls["hosts"] = [back.get(h, h) for h in tls["hosts"]]
+        written = (original.get("spec") or {}).get("ingressClassName")
+        if written is None:
+            spec.pop("ingressClassName", None)
+        else:
+            spec["ingressClassName"] = written
+        annotations = (original.get("metadata") or {}).get("annotations") or {}
+        if INGRESS_CLASS_ANNOTATION in annotations:
+            out.setdefault("metadata", {}).setdefault("annotations", {})[INGRESS_CLASS_ANNOTATION] = (
+                annotations[INGRESS_CLASS_ANNOTATION]
+            )
+        return out
+
+    def words(self, text: str, originals: list[dict]) -> str:
+        """`text` (a message from the cluster) with sandbox hosts put back as the student wrote them."""
+        for obj in originals:
+            for student, sandboxed in self.hosts(obj).items():
+                text = text.replace(sandboxed, student)
+        return text.replace(self.ingress_class, "the sandbox's ingress class")
+
+
+def domain_overlap(a: str, b: str) -> bool:
+    """Whether one DNS name equals or sits under the other (case and trailing dots ignored;
+    a leading dot, ALLOWED_HOSTS' "this domain and its subdomains", is the domain itself)."""
+    x, y = (str(n).strip().lower().strip(".") for n in (a, b))
+    return bool(x and y) and (x == y or x.endswith("." + y) or y.endswith("." + x))

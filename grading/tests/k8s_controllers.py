@@ -5,12 +5,15 @@ submission: a Deployment gets a ReplicaSet and pods, and a pod's fate follows it
 - command containing "false" (or "exit 1"): CrashLoopBackOff, with log lines to read;
 - requests beyond a node (more than 4 cpu, 8Gi memory, any nvidia.com/gpu): Pending, Unschedulable;
 - env from a ConfigMap/Secret that is not there: CreateContainerConfigError;
-- pods the namespace's Pod Security level refuses (its enforce label): FailedCreate on the
-  ReplicaSet, with the PodSecurity admission message;
+- pods the namespace's Pod Security level refuses (its enforce label), or that name a service
+  account the namespace does not have: FailedCreate on the ReplicaSet, with the admission
+  message; admitted pods get their account's token volume when automount is on;
 - otherwise: Running and Ready. Services get EndpointSlices for the ready pods they select.
 """
 
 from __future__ import annotations
+
+import copy
 
 from grading.tests.k8s_emulator import KubernetesEmulator
 
@@ -219,6 +222,10 @@ def play(emu: KubernetesEmulator, obj: dict) -> None:
             }
         )
         violation = _restricted_violation(emu, ns, template.get("spec") or {})
+        # The ServiceAccount admission plugin runs on the ReplicaSet controller's pods too.
+        account = emu.service_account_admission({"metadata": {"name": f"{rs_name}-x"},
+                                                 "spec": copy.deepcopy(template.get("spec") or {})}, ns)
+        violation = violation or (account.message.split(" is forbidden: ", 1)[-1] if account else None)
         available = 0
         if violation:
             _event(
@@ -233,7 +240,9 @@ def play(emu: KubernetesEmulator, obj: dict) -> None:
             for i in range(spec.get("replicas", 1)):
                 pod_name = f"{rs_name}-{i}"
                 status, node = _pod_status(emu, ns, pod_name, template.get("spec") or {})
-                pod_spec = {**(template.get("spec") or {}), **({"nodeName": node} if node else {})}
+                pod = {"metadata": {"name": pod_name}, "spec": copy.deepcopy(template.get("spec") or {})}
+                emu.service_account_admission(pod, ns)  # fills the account in, mounts its token
+                pod_spec = {**pod["spec"], **({"nodeName": node} if node else {})}
                 emu.put(
                     {
                         "apiVersion": "v1",

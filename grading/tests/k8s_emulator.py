@@ -7,9 +7,21 @@ stuck while an object inside has finalizers); create / get / list (labelSelector
 merge-patch / server-side apply (create-or-merge, `dryRun=All`, fieldManager required) /
 delete / deletecollection; the status subresource; pod logs; Status bodies for 400/403/404/
 409/422; impersonation of a namespace's service account (allowed only inside that namespace,
-and only once a RoleBinding there names it); admission hooks (PSA, quota) and fault injection
-(HTTP errors, delays, dropped connections). There is no scheduler or controller: tests play
-them through `on_write` hooks or by writing status directly.
+and only for what the rules of a Role bound to it there allow: RBAC); admission hooks (PSA,
+quota) and fault injection (HTTP errors, delays, dropped connections). There is no scheduler
+or controller: tests play them through `on_write` hooks or by writing status directly.
+
+Rules of the real API server the grader's safety relies on, modelled here:
+- server-side apply field ownership: each field manager owns the fields it applied
+  (metadata.managedFields); an apply without force that changes a field another manager owns
+  is a 409 Conflict naming the manager and the field; with force the field changes hands;
+- ResourceQuota object counts (`count/<resource>.<group>`, `configmaps`, `secrets`,
+  `services`, `persistentvolumeclaims`, `pods`) refuse a create beyond the limit (403);
+- the ServiceAccount admission plugin: a pod naming a missing service account is refused
+  (403), and a pod whose token is automounted (the pod's automountServiceAccountToken, else
+  its account's) gets the `kube-api-access-*` projected token volume;
+- finalizers: an object with finalizers is only marked deleted (deletionTimestamp), and its
+  namespace stays Terminating until the finalizers are cleared.
 """
 
 from __future__ import annotations
@@ -107,6 +119,32 @@ def merge(base: dict, patch: dict) -> dict:
     return result
 
 
+def _leaves(value: dict, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Field paths an apply sets: non-empty maps are walked, lists and scalars are atomic."""
+    found = []
+    for k, v in value.items():
+        if isinstance(v, dict) and v:
+            found += _leaves(v, (*prefix, k))
+        else:
+            found.append((*prefix, k))
+    return found
+
+
+def _at(obj, path: tuple[str, ...]):
+    for k in path:
+        obj = obj.get(k) if isinstance(obj, dict) else None
+    return obj
+
+
+def _fields_v1(paths: set[tuple[str, ...]]) -> dict:
+    tree: dict = {}
+    for path in sorted(paths):
+        node = tree
+        for k in path:
+            node = node.setdefault(f"f:{k}", {})
+    return tree
+
+
 def selector_matches(selector: str, labels: dict) -> bool:
     for term in filter(None, (t.strip() for t in selector.split(","))):
         if "!=" in term:
@@ -135,6 +173,8 @@ class KubernetesEmulator:
         self.logs: dict[tuple[str, str, str], str] = {}  # (namespace, pod, container) -> text
         self.requests: list[tuple[str, str, str | None]] = []  # (method, path, impersonated user)
         self.stuck_namespaces: set[str] = set()  # deleted namespaces that never finish
+        # server-side apply: object key -> field manager -> the field paths it owns
+        self.owners: dict[tuple[str, str, str, str], dict[str, set[tuple[str, ...]]]] = {}
         self._kinds = {
             (gv, kind): (plural, ns) for gv, items in RESOURCES.items() for plural, kind, ns in items
         }
@@ -248,6 +288,19 @@ class KubernetesEmulator:
                 if "/" in gv
             ]
             return 200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+        group = re.fullmatch(r"/apis/([^/]+)/?", path)
+        if group:
+            served = [gv for gv in RESOURCES if gv.startswith(group.group(1) + "/")]
+            if not served:
+                raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            versions = [{"groupVersion": gv, "version": gv.split("/")[1]} for gv in served]
+            return 200, {
+                "kind": "APIGroup",
+                "apiVersion": "v1",
+                "name": group.group(1),
+                "versions": versions,
+                "preferredVersion": versions[0],
+            }
         gv, rest = self._split(path)
         if not rest:
             return 200, {
@@ -269,7 +322,8 @@ class KubernetesEmulator:
         kind, namespaced = self._plurals[(gv, plural)]
         with self.lock:
             if user:
-                self._authorize(user, namespace)
+                exists = (gv, plural, namespace if namespaced else "", name) in self.store
+                self._authorize(user, namespace, gv, plural, sub, self._verb(method, name, exists, query))
             if name is None:
                 return self._collection(method, gv, plural, kind, namespace, query, body)
             return self._object(
@@ -300,18 +354,58 @@ class KubernetesEmulator:
             namespace = ""
         return namespace, rest[0], rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None
 
-    def _authorize(self, user: str, namespace: str) -> None:
+    @staticmethod
+    def _verb(method: str, name: str | None, exists: bool, query: dict) -> list[str]:
+        """The RBAC verbs a request needs (an apply that creates needs create too)."""
+        if method == "GET":
+            return ["get"] if name else ["list"]
+        if method == "POST":
+            return ["create"]
+        if method == "DELETE":
+            return ["delete"] if name else ["deletecollection"]
+        return ["patch"] if exists else ["patch", "create"]
+
+    def _authorize(
+        self, user: str, namespace: str, gv: str = "v1", plural: str = "", sub: str | None = None,
+        verbs: list[str] | None = None,
+    ) -> None:
         match = re.fullmatch(r"system:serviceaccount:([^:]+):([^:]+)", user)
         if not match or match.group(1) != namespace:
             raise ApiError(403, "Forbidden", f'User "{user}" cannot act in namespace "{namespace}"')
-        bound = any(
-            o.get("kind") == "RoleBinding"
-            and o["metadata"].get("namespace") == namespace
-            and any(s.get("name") == match.group(2) for s in o.get("subjects") or [])
+        roles = [
+            o["roleRef"].get("name")
             for o in self.store.values()
-        )
-        if not bound:
+            if o.get("kind") == "RoleBinding"
+            and o["metadata"].get("namespace") == namespace
+            and (o.get("roleRef") or {}).get("kind") == "Role"
+            and any(
+                s.get("kind") == "ServiceAccount"
+                and s.get("name") == match.group(2)
+                and s.get("namespace", namespace) == namespace
+                for s in o.get("subjects") or []
+            )
+        ]
+        if not roles:
             raise ApiError(403, "Forbidden", f'User "{user}" has no RoleBinding in namespace "{namespace}"')
+        group = gv.split("/")[0] if "/" in gv else ""
+        resource = f"{plural}/{sub}" if sub else plural
+        rbac = "rbac.authorization.k8s.io/v1"
+        stored = [self.store.get((rbac, "roles", namespace, r)) or {} for r in roles]
+        rules = [rule for role in stored for rule in role.get("rules") or []]
+        for verb in verbs or []:
+            if not any(
+                {group, "*"} & set(rule.get("apiGroups") or [])
+                and {resource, "*"} & set(rule.get("resources") or [])
+                and {verb, "*"} & set(rule.get("verbs") or [])
+                for rule in rules
+            ):
+                what = f"{resource}.{group}" if group else resource
+                raise ApiError(
+                    403,
+                    "Forbidden",
+                    f'{what} is forbidden: User "{user}" cannot {verb} resource "{resource}" in API group '
+                    f'"{group}" in the namespace "{namespace}"',
+                )
 
     def _namespace_ok(self, namespace: str) -> None:
         ns = self.store.get(("v1", "namespaces", "", namespace))
@@ -346,10 +440,74 @@ class KubernetesEmulator:
                     f'{obj["kind"]}.apps "{name}" is invalid: spec.template.metadata.labels: '
                     f"Invalid value: {labels}: `selector` does not match template `labels`",
                 )
+        if verb == "create" and namespace:
+            self._quota_counts(obj, namespace)
+            if obj.get("kind") == "Pod":
+                error = self.service_account_admission(obj, namespace)
+                if error:
+                    raise error
         for hook in self.admission:
             error = hook(verb, obj, namespace or None)
             if error:
                 raise error
+
+    def service_account_admission(self, pod: dict, namespace: str) -> ApiError | None:
+        """The ServiceAccount admission plugin: refuse a pod whose account does not exist; mount
+        the account's token (a projected `kube-api-access-*` volume) unless the pod, else its
+        account, turns automount off. Controllers creating pods call it too."""
+        spec = pod.setdefault("spec", {})
+        account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+        sa = self.store.get(("v1", "serviceaccounts", namespace, account))
+        if sa is None:
+            return ApiError(
+                403,
+                "Forbidden",
+                f'pods "{(pod.get("metadata") or {}).get("name")}" is forbidden: error looking up service '
+                f'account {namespace}/{account}: serviceaccount "{account}" not found',
+            )
+        spec["serviceAccountName"] = account
+        automount = spec.get("automountServiceAccountToken")
+        if automount is None:
+            automount = sa.get("automountServiceAccountToken", True)
+        if automount and not any(
+            str(v.get("name", "")).startswith("kube-api-access-") for v in spec.get("volumes") or []
+        ):
+            spec.setdefault("volumes", []).append(
+                {
+                    "name": f"kube-api-access-{uuid.uuid4().hex[:5]}",
+                    "projected": {
+                        "sources": [{"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}}]
+                    },
+                }
+            )
+        return None
+
+    def _quota_counts(self, obj: dict, namespace: str) -> None:
+        gv = obj.get("apiVersion", "")
+        plural = self._kinds.get((gv, obj.get("kind")), (None,))[0]
+        if plural is None:
+            return
+        group = gv.split("/")[0] if "/" in gv else ""
+        names = [f"count/{plural}.{group}" if group else f"count/{plural}"]
+        if not group and plural in ("pods", "services", "configmaps", "secrets", "persistentvolumeclaims"):
+            names.append(plural)
+        used = sum(
+            1
+            for (g, p, ns, _), o in self.store.items()
+            if ns == namespace and p == plural and g.split("/")[0] == gv.split("/")[0]
+            and not o["metadata"].get("deletionTimestamp")
+        )
+        for quota in self.objects(namespace, kind="ResourceQuota"):
+            hard = (quota.get("spec") or {}).get("hard") or {}
+            for name in names:
+                if name in hard and used + 1 > int(hard[name]):
+                    raise ApiError(
+                        403,
+                        "Forbidden",
+                        f'{plural} "{obj["metadata"].get("name")}" is forbidden: exceeded quota: '
+                        f'{quota["metadata"]["name"]}, requested: {name}=1, used: {name}={used}, '
+                        f"limited: {name}={hard[name]}",
+                    )
 
     def _collection(self, method, gv, plural, kind, namespace, query, body) -> tuple[int, object]:
         if method == "GET":
@@ -427,8 +585,18 @@ class KubernetesEmulator:
                     patch["metadata"]["namespace"] = namespace
                 if patch["metadata"].get("name") != name:
                     raise ApiError(400, "BadRequest", "the name of the object does not match the URL")
+                manager = query["fieldManager"][0]
+                force = query.get("force", ["false"])[0] == "true"
+                owners = self._take_fields(key, current, patch, manager, force)
                 result = merge(current, patch) if current else patch
                 self._admit("update" if current else "create", result, namespace)
+                if not dry_run:
+                    self.owners[key] = owners
+                    result["metadata"]["managedFields"] = [
+                        {"manager": m, "operation": "Apply", "fieldsType": "FieldsV1",
+                         "fieldsV1": _fields_v1(paths)}
+                        for m, paths in sorted(owners.items()) if paths
+                    ]
             elif content_type == "application/merge-patch+json":
                 if current is None:
                     raise ApiError(404, "NotFound", f'{plural} "{name}" not found')
@@ -443,6 +611,29 @@ class KubernetesEmulator:
             return (201 if current is None else 200), stored
         raise ApiError(405, "MethodNotAllowed", method)
 
+    def _take_fields(self, key, current, patch, manager: str, force: bool) -> dict:
+        """Server-side apply ownership: the owners after `manager` applies `patch`, or a 409
+        Conflict when, without force, it would change a field another manager owns."""
+        owners = {m: set(paths) for m, paths in self.owners.get(key, {}).items()} if current else {}
+        applied = set(_leaves({k: v for k, v in patch.items() if k not in ("apiVersion", "kind")}))
+        applied -= {("metadata", "name"), ("metadata", "namespace")}
+        conflicts = []
+        for other, paths in owners.items():
+            if other == manager:
+                continue
+            for path in sorted(applied):
+                for owned in sorted(paths):
+                    near = owned[: len(path)] == path or path[: len(owned)] == owned
+                    if near and _at(current, owned) != _at(merge(current, patch), owned):
+                        conflicts.append((other, owned))
+        if conflicts and not force:
+            fields = ", ".join(f'conflict with "{m}": .{".".join(p)}' for m, p in dict.fromkeys(conflicts))
+            raise ApiError(409, "Conflict", f"Apply failed with {len(conflicts)} conflict(s): {fields}")
+        for other, owned in conflicts:
+            owners[other].discard(owned)
+        owners[manager] = owners.get(manager, set()) | applied
+        return owners
+
     def _written(self, obj: dict) -> None:
         for hook in list(self.on_write):
             hook(self, obj)
@@ -453,6 +644,7 @@ class KubernetesEmulator:
             return
         meta = obj["metadata"]
         meta.setdefault("deletionTimestamp", _now())
+        self.owners.pop(key, None)
         if obj.get("kind") == "Namespace":
             obj["status"] = {"phase": "Terminating"}
             for inner in [k for k in self.store if k[2] == meta["name"]]:
