@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from grading import labs
 from grading.labs import LabSpec
 from grading.parsing import Limits, ParsedObject, ParseResult, Problem, parse_submission
-from grading.policy import SandboxPolicy, check_policy
+from grading.policy import DEFAULT_DENIED_CIDRS, SandboxPolicy, check_policy
 from grading.validation import KUBERNETES_VERSION, validate_objects
 
 logger = logging.getLogger(__name__)
@@ -96,13 +96,16 @@ class _Stages:
 def grade_static(lab: LabSpec, files: list[tuple[str, bytes]], *, trusted: bool = False,
                  limits: Limits | None = None, on_stage: Callable[[str], None] | None = None,
                  registry: dict | None = None, namespace: str | None = None,
-                 pod_security: str | None = None) -> GradeReport:
+                 pod_security: str | None = None,
+                 denied_cidrs: tuple[str, ...] | None = None) -> GradeReport:
     """Grade `files` against `lab` without a cluster.
 
     Invalid input (unparseable, schema errors, policy violations, missing README) ends the
     report with `errors` and no checks. `trusted` skips the sandbox policy (reference
     solutions). Pods must meet `pod_security` (callers pass conf.pod_security_for(lab): the
-    lab's level, else the platform's), or the lab's level, else restricted. Raises GraderError
+    lab's level, else the platform's), or the lab's level, else restricted. NetworkPolicy ipBlocks
+    may not open `denied_cidrs` (callers pass conf.sandbox_denied_cidrs(); default: the policy's
+    DEFAULT_DENIED_CIDRS; link-local is denied whatever they say). Raises GraderError
     when a check itself fails (a grader bug).
     """
     report = GradeReport(lab=lab.slug, max_score=lab.max_points)
@@ -134,7 +137,8 @@ def grade_static(lab: LabSpec, files: list[tuple[str, bytes]], *, trusted: bool 
     if not trusted:
         stages.start("policy")
         policy = SandboxPolicy(ingress_domain=lab.ingress_domain, namespace=namespace,
-                               pod_security=pod_security or lab.pod_security or "restricted")
+                               pod_security=pod_security or lab.pod_security or "restricted",
+                               denied_cidrs=DEFAULT_DENIED_CIDRS if denied_cidrs is None else denied_cidrs)
         report.errors += check_policy(parsed.objects, policy)
         stages.finish()
         if report.errors:

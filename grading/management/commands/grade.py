@@ -96,7 +96,8 @@ class Command(BaseCommand):
         files = collect_files(options["paths"])
         try:
             report = grade_static(lab, files, trusted=options["trusted"], limits=conf.limits(),
-                                  pod_security=conf.pod_security_for(lab))
+                                  pod_security=conf.pod_security_for(lab),
+                                  denied_cidrs=conf.sandbox_denied_cidrs())
         except GraderError as exc:
             self.stderr.write(f"grader error: {exc}")
             sys.exit(3)
