@@ -24,7 +24,6 @@ PITFALLS = {  # code -> lesson link (resolved to a URL by the caller)
     "UnboundPVC": "06-storage-persistence.md#common-pitfalls",
     "PodSecurityRejected": "03-core-resources.md#common-pitfalls",
     "QuotaExceeded": "03-core-resources.md#common-pitfalls",
-    "ServiceAccountMissing": "03-core-resources.md#common-pitfalls",
 }
 _IMAGE = {"ImagePullBackOff", "ErrImagePull", "InvalidImageName"}
 _INSUFFICIENT = re.compile(r"Insufficient ([\w./-]+)")
@@ -242,17 +241,6 @@ def _replicaset_diagnoses(state: ObservedState, ns: str) -> list[Diagnosis]:
                     message,
                 )
             )
-        elif "error looking up service account" in message:
-            found.append(
-                _diag(
-                    "ServiceAccountMissing",
-                    subject,
-                    "the pods name a service account the sandbox does not have; sandbox pods run "
-                    "as the namespace's 'default' account (leave serviceAccountName out).",
-                    command,
-                    message,
-                )
-            )
         elif "exceeded quota" in message or "must specify" in message:
             found.append(
                 _diag(
@@ -285,7 +273,6 @@ _DEFINITIVE = {
     "CreateContainerConfigError",
     "PodSecurityRejected",
     "QuotaExceeded",
-    "ServiceAccountMissing",
     "InsufficientGPU",
     "InsufficientResources",
 }

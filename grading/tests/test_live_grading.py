@@ -268,3 +268,45 @@ def test_a_pod_security_refusal_links_to_the_lesson_that_teaches_it(client, alic
     client.force_login(alice)
     html = client.get(submission.get_absolute_url()).content.decode()
     assert f'<a href="{error["lesson_url"]}">Read the lesson section</a>' in html
+
+
+TAMPERING = b"""\
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: podium-default-deny
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+  ingress: [{}]
+  egress: [{}]
+"""
+
+
+def test_a_submission_that_opens_the_default_deny_fails_as_tampered(
+    alice, quick_lab, live_cluster, monkeypatch
+):
+    # The static policy refuses podium-* names; the live check must hold on its own.
+    monkeypatch.setattr("grading.pipeline.check_policy", lambda *args, **kwargs: [])
+    submission = submit(alice, quick_lab, [("d.yaml", GOOD + TAMPERING)])
+    assert submission.status == Status.FAILED
+    verdict = submission.results.get(check_id="live-guardrails-intact")
+    assert not verdict.passed and verdict.message.startswith("Tampered:")
+    assert "NetworkPolicy/podium-default-deny changed: spec" in verdict.message
+    assert "Tampered: NetworkPolicy/podium-default-deny" in notes(submission)
+    assert sandboxes_left(live_cluster) == []
+
+
+def test_a_pod_running_as_the_grader_is_refused_by_the_live_stage(
+    alice, quick_lab, live_cluster, monkeypatch
+):
+    monkeypatch.setattr("grading.pipeline.check_policy", lambda *args, **kwargs: [])
+    as_grader = GOOD.replace(
+        b"      containers:", b"      serviceAccountName: podium-applier\n      containers:"
+    )
+    submission = submit(alice, quick_lab, [("d.yaml", as_grader)])
+    assert submission.status == Status.INVALID
+    [error] = submission.errors
+    assert error["file"] == "d.yaml" and "serviceAccountName: 'podium-applier'" in error["message"]
+    assert sandboxes_left(live_cluster) == []
