@@ -1,7 +1,8 @@
 """Quiz workflows: who may start an attempt, drawing questions, autosaving answers, submitting.
 
-Rules enforced here, on the server: attempts allowed and cooldown (with per-cohort overrides),
-one open attempt per student, answers only to the attempt's own questions and only before the
+Rules enforced here, on the server: attempts allowed and cooldowns (between attempts, and after
+repeated failures), how much of the review a student may see (with per-cohort overrides for
+all of these), one open attempt per student, answers only to the attempt's own questions and only before the
 deadline, and a submit that happens once however many times it is asked for.
 """
 
@@ -12,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from courses.models import Answer, Attempt, Enrollment, Question, Quiz, QuizOverride
 from courses.models.quiz import pass_score
@@ -31,35 +32,112 @@ class Rules:
     attempts_allowed: int  # 0 = unlimited
     time_limit_minutes: int | None
     cooldown_minutes: int
+    show_review: str  # a Quiz.Review value
+    cooldown_after_failures: int  # 0 = no cooldown after failures
+    cooldown_hours: int
+
+
+# Most generous last: a student in two cohorts gets the more generous of their settings.
+_REVIEW_GENEROSITY = [Quiz.Review.NEVER, Quiz.Review.AFTER_PASSING, Quiz.Review.IMMEDIATELY]
 
 
 def rules_for(quiz: Quiz, user) -> Rules:
-    """The quiz's settings, overridden by the student's cohorts (the most generous wins)."""
-    rules = Rules(quiz.attempts_allowed, quiz.time_limit_minutes, quiz.cooldown_minutes)
-    cohort_ids = Enrollment.objects.filter(student=user, cohort__course_id=quiz.course_id).exclude(
-        status=Enrollment.Status.WITHDRAWN).values("cohort_id")
-    for override in QuizOverride.objects.filter(quiz=quiz, cohort_id__in=cohort_ids):
-        attempts, limit = rules.attempts_allowed, rules.time_limit_minutes
+    """The quiz's settings with the student's cohort overrides.
+
+    Attempts and time limit: an override only adds (the most generous wins). Review policy and
+    cooldown: an override replaces the quiz's setting, stricter or not (an exam cohort, a
+    remedial one); a student in several cohorts gets the most generous of their overrides.
+    """
+    # Only enrolments the student holds: an invitation not yet accepted brings no cohort settings.
+    cohort_ids = Enrollment.objects.filter(
+        student=user, cohort__course_id=quiz.course_id,
+        status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED]).values("cohort_id")
+    overrides = list(QuizOverride.objects.filter(quiz=quiz, cohort_id__in=cohort_ids).order_by("pk"))
+    attempts, limit = quiz.attempts_allowed, quiz.time_limit_minutes
+    for override in overrides:
         if override.attempts_allowed is not None:
             attempts = 0 if 0 in (attempts, override.attempts_allowed) else max(
                 attempts, override.attempts_allowed)
         if override.time_limit_minutes is not None:
             limit = override.time_limit_minutes if limit is None else max(limit, override.time_limit_minutes)
-        rules = Rules(attempts, limit, rules.cooldown_minutes)
-    return rules
+    reviews = [o.show_review for o in overrides if o.show_review]
+    failures = [o.cooldown_after_failures for o in overrides if o.cooldown_after_failures is not None]
+    hours = [o.cooldown_hours for o in overrides if o.cooldown_hours is not None]
+    return Rules(
+        attempts, limit, quiz.cooldown_minutes,
+        show_review=max(reviews, key=_REVIEW_GENEROSITY.index) if reviews else quiz.show_review,
+        # 0 (no cooldown) is the most generous; otherwise more failures allowed is.
+        cooldown_after_failures=(0 if 0 in failures else max(failures)) if failures
+        else quiz.cooldown_after_failures,
+        cooldown_hours=min(hours) if hours else quiz.cooldown_hours)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _when(moment: datetime.datetime) -> str:
+    return dateformat.format(timezone.localtime(moment), "j M Y, H:i T")
 
 
 def why_cannot_start(rules: Rules, attempts: list[Attempt], now: datetime.datetime) -> str | None:
+    """Why the student may not start an attempt now (a message saying until when), or None."""
     counted = [a for a in attempts if not a.voided]
     if rules.attempts_allowed and len(counted) >= rules.attempts_allowed:
         return f"You have used all {rules.attempts_allowed} attempts."
+    waits = []  # (until, message): the latest one is the one that matters
+    failures = sorted(a.submitted_at for a in counted if a.passed is False and a.submitted_at)
+    blocked_until = _failure_cooldown_end(failures, rules.cooldown_after_failures, rules.cooldown_hours)
+    if blocked_until:
+        waits.append((blocked_until, f"You have failed {_count(rules.cooldown_after_failures, 'attempt')} "
+                                     f"within {_count(rules.cooldown_hours, 'hour')}: you can try again from "
+                                     f"{_when(blocked_until)}. Meanwhile, revise the lesson sections "
+                                     "linked in your reviews."))
     last = max((a.submitted_at for a in counted if a.submitted_at), default=None)
     if last and rules.cooldown_minutes:
         ready = last + datetime.timedelta(minutes=rules.cooldown_minutes)
-        if now < ready:
-            opens = timezone.localtime(ready)
-            return f"Your next attempt opens at {opens:%H:%M} (cooldown between attempts)."
-    return None
+        waits.append((ready, f"Your next attempt opens at {_when(ready)} (cooldown between attempts)."))
+    waits = [w for w in waits if now < w[0]]
+    return max(waits)[1] if waits else None
+
+
+def _failure_cooldown_end(failures: list[datetime.datetime], after: int,
+                          hours: int) -> datetime.datetime | None:
+    """When the latest cooldown ends: `after` failed attempts within `hours` hours start one,
+    lasting `hours` after the last of them; counting starts again after it. Right/wrong marks
+    can't then be farmed faster than `after` attempts per `hours`."""
+    if not after:
+        return None
+    window = datetime.timedelta(hours=hours)
+    streak: list[datetime.datetime] = []
+    end = None
+    for failed_at in failures:  # in order
+        streak = [t for t in streak if t > failed_at - window] + [failed_at]
+        if len(streak) >= after:
+            end, streak = failed_at + window, []
+    return end
+
+
+class ReviewLevel:
+    SCORE = "score"  # the score only
+    MARKS = "marks"  # right/wrong per question and the lesson to revise; no correct answers
+    FULL = "full"  # correct options, accepted answers and explanations
+
+
+def review_level(rules: Rules, attempts: list[Attempt]) -> str:
+    """How much of a submitted attempt's review the student may see, given all their attempts.
+
+    Correct answers are shown only once the student has passed or has used their last allowed
+    attempt (and it is submitted): before that, N blank attempts would reveal the whole bank.
+    """
+    if rules.show_review == Quiz.Review.NEVER:
+        return ReviewLevel.SCORE
+    counted = [a for a in attempts if not a.voided]
+    finished = all(a.status == Attempt.Status.SUBMITTED for a in counted)
+    out_of_attempts = bool(rules.attempts_allowed) and len(counted) >= rules.attempts_allowed and finished
+    if out_of_attempts or any(a.passed for a in counted):
+        return ReviewLevel.FULL
+    return ReviewLevel.MARKS if rules.show_review == Quiz.Review.IMMEDIATELY else ReviewLevel.SCORE
 
 
 def draw(quiz: Quiz, questions: list[Question], seed: int) -> tuple[list[str], dict[str, list[str]]]:

@@ -22,6 +22,10 @@ QUIZ_SCHEMA = {
         "pass_percent": int,
         "attempts_allowed": Optional(int, 0),
         "cooldown_minutes": Optional(int, 0),
+        # After this many failed attempts within cooldown_hours, the next attempt waits until
+        # cooldown_hours after the last of them: right/wrong marks can't be farmed attempt by attempt.
+        "cooldown_after_failures": Optional(int, 2),
+        "cooldown_hours": Optional(int, 24),
         "time_limit_minutes": Optional(int),
         "shuffle_questions": Optional(bool, True),
         "shuffle_options": Optional(bool, True),
@@ -41,6 +45,7 @@ QUIZ_SCHEMA = {
         "explanation": str,
     }],
 }
+MAX_COOLDOWN_HOURS = 720  # 30 days: longer is a typo, not a cooldown
 LINK_RE = re.compile(r"^(\d{2})-([a-z0-9-]+)\.md#([\w-]+)$")
 
 
@@ -140,9 +145,20 @@ def _bank_problems(doc: LocatedYaml, data: dict, questions: list[QuestionSpec]) 
         if have < topic["min"]:
             errors.append(doc.error(f"topics[{i}].min", f"topic {topic['id']!r} needs {topic['min']} "
                                                         f"questions per attempt but the bank has {have}"))
-    if not 1 <= data["settings"]["pass_percent"] <= 100:
-        errors.append(doc.error("settings.pass_percent", "must be between 1 and 100"))
-    return errors
+    return errors + _settings_problems(doc, data["settings"])
+
+
+def _settings_problems(doc: LocatedYaml, settings: dict) -> list[ContentError]:
+    problems = []
+    if not 1 <= settings["pass_percent"] <= 100:
+        problems.append(("pass_percent", "must be between 1 and 100"))
+    for field in ("attempts_allowed", "cooldown_minutes", "cooldown_after_failures"):
+        if settings[field] < 0:
+            problems.append((field, f"must be 0 or more, not {settings[field]}"))
+    if not 1 <= settings["cooldown_hours"] <= MAX_COOLDOWN_HOURS:
+        problems.append(("cooldown_hours", f"must be between 1 and {MAX_COOLDOWN_HOURS} hours, "
+                                           f"not {settings['cooldown_hours']}"))
+    return [doc.error(f"settings.{field}", message) for field, message in problems]
 
 
 def _question_spec(q: dict, position: int, line: int | None) -> QuestionSpec:

@@ -18,6 +18,8 @@ def quiz_write(*, course: Course, spec: QuizSpec, report: ImportReport) -> Quiz:
         "pass_percent": s["pass_percent"],
         "attempts_allowed": s["attempts_allowed"],
         "cooldown_minutes": s["cooldown_minutes"],
+        "cooldown_after_failures": s["cooldown_after_failures"],
+        "cooldown_hours": s["cooldown_hours"],
         "time_limit_minutes": s["time_limit_minutes"],
         "shuffle_questions": s["shuffle_questions"],
         "shuffle_options": s["shuffle_options"],

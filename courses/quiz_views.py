@@ -1,7 +1,8 @@
 """Quiz pages: overview and history, taking an attempt (autosaved through htmx), the result.
 
-Correct answers and explanations reach the page only in the review of a submitted attempt,
-and only when the quiz's review setting allows it.
+Correct answers and explanations reach the page only in the review of a submitted attempt, and
+only once the student has passed or used their last attempt (courses.quiz.review_level); before
+that, the review marks each question right or wrong and links the lesson section to revise.
 """
 
 from django.contrib import messages
@@ -76,11 +77,33 @@ def attempt_detail(request: HttpRequest, course_slug: str, attempt_id: int) -> H
         return render(request, "courses/quiz/attempt.html", {
             "quiz": quiz, "course": quiz.course, "attempt": attempt, "items": items,
             "answered": len(answers)})
-    show_review = quiz.show_review == Quiz.Review.IMMEDIATELY or (
-        quiz.show_review == Quiz.Review.AFTER_PASSING and attempt.passed)
+    rules = quiz_service.rules_for(quiz, request.user)
+    level = quiz_service.review_level(rules, list(Attempt.objects.filter(quiz=quiz, user=request.user)))
+    review = [_review_item(item, full=level == quiz_service.ReviewLevel.FULL) for item in items] \
+        if level != quiz_service.ReviewLevel.SCORE else []
     return render(request, "courses/quiz/result.html", {
-        "quiz": quiz, "course": quiz.course, "attempt": attempt,
-        "items": items if show_review else [], "show_review": show_review})
+        "quiz": quiz, "course": quiz.course, "attempt": attempt, "rules": rules, "level": level,
+        "review": review})
+
+
+def _review_item(item: dict, *, full: bool) -> dict:
+    """What the review shows of one question. Unless `full`, a question answered wrongly (or not
+    at all) shows only the student's own answer, the mark and the lesson to revise: no other
+    option, no accepted answer, no explanation (explanations name the answer). A question
+    answered correctly shows everything: the student already has that answer."""
+    question, answer = item["question"], item["answer"]
+    correct = bool(answer and answer.is_correct)
+    reveal = full or correct
+    options = [{"html": o["html"], "chosen": o["id"] in item["chosen"],
+                "correct": o["correct"] if reveal else None}
+               for o in item["options"] if reveal or o["id"] in item["chosen"]]
+    return {
+        "number": item["number"], "key": question.key, "kind": question.kind, "text_html": question.text_html,
+        "correct": correct, "answered": answer is not None, "your_text": item["text"], "options": options,
+        "accept": question.accept if reveal else [],
+        "explanation_html": question.explanation_html if reveal else "",
+        "lesson_url": question.lesson_url, "lesson_label": question.lesson_label,
+    }
 
 
 def _form_values(request: HttpRequest, key: str) -> list[str]:

@@ -1,14 +1,17 @@
 """The quiz: questions (from quiz.yaml), per-cohort overrides, attempts and answers.
 
 Correct options, accepted answers and explanations live only here, server-side; pages show
-them only in the review of a submitted attempt.
+them only in the full review of a submitted attempt, which a student reaches only after
+passing or using their last allowed attempt (courses.quiz.review_level).
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from courses.models.cohorts import Cohort
 from courses.models.content import Course
+from courses.quiz_files import MAX_COOLDOWN_HOURS
 
 
 def pass_score(questions: int, percent: int) -> int:
@@ -18,8 +21,12 @@ def pass_score(questions: int, percent: int) -> int:
 
 class Quiz(models.Model):
     class Review(models.TextChoices):
-        IMMEDIATELY = "immediately", "Immediately after submitting"
-        AFTER_PASSING = "after_passing", "Only after passing"
+        # Whatever the choice, the correct answers are shown only once the student has passed or
+        # has no attempt left: with unlimited attempts, a review that showed them after every
+        # attempt let blank attempts harvest the whole bank.
+        IMMEDIATELY = "immediately", ("After every attempt: right/wrong and the lesson to revise "
+                                      "(answers once passed or out of attempts)")
+        AFTER_PASSING = "after_passing", "Score only until passed or out of attempts, then the answers"
         NEVER = "never", "Never (score only)"
 
     course = models.OneToOneField(Course, on_delete=models.CASCADE, related_name="quiz")
@@ -28,7 +35,11 @@ class Quiz(models.Model):
     questions_per_attempt = models.PositiveSmallIntegerField(default=25)
     pass_percent = models.PositiveSmallIntegerField(default=70)
     attempts_allowed = models.PositiveSmallIntegerField(default=0, help_text="0 = unlimited")
-    cooldown_minutes = models.PositiveIntegerField(default=0)
+    cooldown_minutes = models.PositiveIntegerField(default=0, help_text="Wait between any two attempts")
+    cooldown_after_failures = models.PositiveSmallIntegerField(
+        default=2, help_text="After this many failed attempts within cooldown_hours, wait cooldown_hours "
+                             "after the last of them (0 = no such cooldown)")
+    cooldown_hours = models.PositiveSmallIntegerField(default=24)
     time_limit_minutes = models.PositiveIntegerField(null=True, blank=True)
     shuffle_questions = models.BooleanField(default=True)
     shuffle_options = models.BooleanField(default=True)
@@ -78,7 +89,8 @@ class Question(models.Model):
 
 
 class QuizOverride(models.Model):
-    """An instructor's per-cohort settings: more attempts, a different time limit."""
+    """An instructor's per-cohort settings: more attempts, a different time limit, review policy
+    and cooldown after failed attempts. Empty fields keep the quiz's own setting."""
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="overrides")
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="quiz_overrides")
@@ -86,12 +98,22 @@ class QuizOverride(models.Model):
                                                         help_text="0 = unlimited; empty = quiz default")
     time_limit_minutes = models.PositiveIntegerField(null=True, blank=True,
                                                      help_text="empty = quiz default")
+    show_review = models.CharField(max_length=20, choices=Quiz.Review.choices, blank=True,
+                                   help_text="empty = quiz default")
+    cooldown_after_failures = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="failed attempts before a cooldown; 0 = none; empty = quiz default")
+    cooldown_hours = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                      help_text="1 to 720; empty = quiz default")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["quiz", "cohort"], name="quiz_override_unique")]
 
     def __str__(self) -> str:
         return f"{self.quiz} for {self.cohort}"
+
+    def clean(self) -> None:
+        if self.cooldown_hours is not None and not 1 <= self.cooldown_hours <= MAX_COOLDOWN_HOURS:
+            raise ValidationError({"cooldown_hours": f"Must be between 1 and {MAX_COOLDOWN_HOURS} hours."})
 
 
 class Attempt(models.Model):
