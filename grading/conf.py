@@ -2,13 +2,14 @@
 lms/settings.py needs nothing for grading to work. Environment variables override through
 lms.env (GRADING_MAX_BYTES=…), like every other Podium setting."""
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
 
 from grading.parsing import Limits
 from grading.pod_security import LEVELS as POD_SECURITY_LEVELS
-from lms.env import env, env_bool, env_int, env_list
+from lms.env import env, env_bool, env_int
 
 
 def _int(name: str, default: int) -> int:
@@ -23,20 +24,37 @@ def limits() -> Limits:
         max_files=_int("GRADING_MAX_FILES", Limits.max_files),
     )
 
-def task_soft_time_limit() -> int:
-    # Live grading waits up to the lab's time limit (120 s by default) between create and delete.
-    return _int("GRADING_TASK_SOFT_TIME_LIMIT", 300 if cluster_settings() else 60)
+DEFAULT_LAB_TIME_LIMIT = 120  # Lab.time_limit_seconds' default, for a task not yet tied to a lab
 
-def task_time_limit() -> int:
-    return _int("GRADING_TASK_TIME_LIMIT", 360 if cluster_settings() else 90)
+def live_overhead_seconds() -> int:
+    """Live grading's work around the lab's wait: the static stages, sandbox create, dry run and
+    apply, reading state and logs, teardown (deleting the namespace can take a while)."""
+    return _int("GRADING_LIVE_OVERHEAD", 120)
+
+def task_soft_time_limit(lab_time_limit: int | None = None) -> int:
+    """Seconds a grading run may take before Celery interrupts it ("not graded"). With live
+    grading it is never less than the lab's own wait plus the overhead, so a sandbox that never
+    settles ends `failed` with the reason when the lab's time runs out, not `not_graded`.
+    GRADING_TASK_SOFT_TIME_LIMIT is the floor (and the whole limit for static-only grading)."""
+    floor = _int("GRADING_TASK_SOFT_TIME_LIMIT", 60)
+    if cluster_settings() is None:
+        return floor
+    wait = DEFAULT_LAB_TIME_LIMIT if lab_time_limit is None else lab_time_limit
+    return max(floor, wait + live_overhead_seconds())
+
+def task_time_limit(lab_time_limit: int | None = None) -> int:
+    """The hard limit (the worker process is killed): the soft limit plus time to store the
+    "not graded" result and tear the sandbox down after the interruption."""
+    soft = task_soft_time_limit(lab_time_limit)
+    return max(_int("GRADING_TASK_TIME_LIMIT", 90), soft + 30)
 
 def task_max_retries() -> int:
     return _int("GRADING_TASK_MAX_RETRIES", 5)
 
-def stale_after_seconds() -> int:
-    """A submission running longer than this was lost with its worker (the hard time limit has
-    long passed), so it may be claimed again."""
-    return _int("GRADING_STALE_AFTER", task_time_limit() + 30)
+def stale_after_seconds(longest_lab_time_limit: int | None = None) -> int:
+    """A submission running longer than this was lost with its worker (the hard time limit of the
+    longest lab has long passed), so it may be claimed again."""
+    return _int("GRADING_STALE_AFTER", task_time_limit(longest_lab_time_limit) + 30)
 
 def requeue_after_seconds() -> int:
     """A queued submission untouched this long lost its message (broker restarted)."""
@@ -47,6 +65,19 @@ def max_requeues() -> int:
 
 def sweep_interval_seconds() -> int:
     return _int("GRADING_SWEEP_INTERVAL", 60)
+
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600}
+
+def rate_limit() -> tuple[int, int] | None:
+    """GRADING_RATE_LIMIT = "<count>/<window>": at most <count> submissions per student and lab
+    in any sliding <window> ("10/10m", "20/1h", "5/300"); "0" or "off" turns it off."""
+    raw = str(getattr(settings, "GRADING_RATE_LIMIT", env("GRADING_RATE_LIMIT", "10/10m"))).strip().lower()
+    if raw in ("", "0", "off"):
+        return None
+    match = re.fullmatch(r"(\d+)\s*/\s*(\d+)\s*([smh]?)", raw)
+    if not match or int(match[1]) < 1 or int(match[2]) < 1:
+        raise ValueError(f'GRADING_RATE_LIMIT must look like "10/10m" (count/window), not {raw!r}')
+    return int(match[1]), int(match[2]) * _UNIT_SECONDS[match[3]]
 
 @dataclass(frozen=True)
 class ClusterSettings:
@@ -86,9 +117,9 @@ def sandbox_pod_security() -> str:
         raise ValueError(f"GRADING_SANDBOX_POD_SECURITY must be one of {POD_SECURITY_LEVELS}, not {level!r}")
     return level
 
-def sandbox_ttl_seconds() -> int:
+def sandbox_ttl_seconds(lab_time_limit: int | None = None) -> int:
     """A sandbox older than this is deleted by the reaper (its worker died before teardown)."""
-    return _int("GRADING_SANDBOX_TTL", task_time_limit() + 120)
+    return _int("GRADING_SANDBOX_TTL", task_time_limit(lab_time_limit) + 120)
 
 def stuck_terminating_seconds() -> int:
     """A sandbox Terminating longer than this is reported (and its finalizers cleared)."""
@@ -106,36 +137,3 @@ def beat_schedule() -> dict:
         schedule["grading-reap-sandboxes"] = {"task": "grading.reap_sandboxes",
                                               "schedule": float(_int("GRADING_REAP_INTERVAL", 60))}
     return schedule
-# Ranges no sandbox may reach whatever NetworkPolicies the student adds: the Kubernetes service
-# range (the API server's ClusterIP sits in it) and link-local v4/v6 (cloud metadata
-# 169.254.169.254). Operators set their cluster's own service CIDR here, plus the nodes' and the
-# API server's IPs (comma-separated); the chart passes the same list to its AdminNetworkPolicy.
-def sandbox_denied_cidrs() -> tuple[str, ...]:
-    from grading.sandbox import DEFAULT_DENIED_CIDRS as DEFAULT_SANDBOX_DENIED_CIDRS
-    from grading.sandbox import parse_cidrs
-
-    value = getattr(settings, "GRADING_SANDBOX_DENIED_CIDRS", None)
-    if value is None:
-        value = env_list("GRADING_SANDBOX_DENIED_CIDRS", list(DEFAULT_SANDBOX_DENIED_CIDRS))
-    if isinstance(value, str):
-        value = value.split(",")
-    try:
-        return parse_cidrs(value)
-    except ValueError as exc:
-        raise ValueError(f"GRADING_SANDBOX_DENIED_CIDRS: {exc}") from None
-
-def lab_domain() -> str:
-    """The domain labs ask students to serve under (`api.podium.test`)."""
-    return str(getattr(settings, "GRADING_LAB_DOMAIN", env("GRADING_LAB_DOMAIN", "podium.test"))).strip(".")
-
-def sandbox_domain() -> str:
-    """Sandbox Ingress hosts become `<x>.<submission id>.<this>`. Never Podium's own domain: the
-    system check grading.E001 refuses one that equals, contains or sits under ALLOWED_HOSTS."""
-    return str(getattr(settings, "GRADING_SANDBOX_DOMAIN",
-                       env("GRADING_SANDBOX_DOMAIN", "sandbox.podium-labs.test"))).strip().strip(".").lower()
-
-def sandbox_ingress_class() -> str:
-    """The IngressClass of the sandboxes' own ingress controller (never Podium's)."""
-    return str(getattr(settings, "GRADING_SANDBOX_INGRESS_CLASS",
-                       env("GRADING_SANDBOX_INGRESS_CLASS", "podium-sandbox"))).strip()
-

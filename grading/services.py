@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -175,8 +175,52 @@ class SubmissionRefused(Exception):
     """The student may not submit now (attempts used up, one already being graded)."""
 
 
+class SubmissionRateLimited(SubmissionRefused):
+    """Too many submissions to this lab in the rate-limit window; `retry_at` says when the next
+    one will be accepted."""
+
+    def __init__(self, message: str, *, retry_at: datetime.datetime):
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
 def attempts_used(*, user, lab: Lab) -> int:
     return Submission.objects.filter(user=user, lab=lab, status__in=Submission.COUNTED).count()
+
+
+def rate_limit_retry_at(*, user, lab: Lab, now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """When the student may submit to this lab again, or None if they may now.
+
+    GRADING_RATE_LIMIT allows `count` submissions per student and lab in any sliding window of
+    `window` seconds. Every stored submission counts, whatever its result: each one cost a
+    worker its parse and checks, which is what the limit protects."""
+    limit = conf.rate_limit()
+    if limit is None:
+        return None
+    count, window = limit
+    now = now or timezone.now()
+    recent = list(Submission.objects.filter(user=user, lab=lab, created_at__gt=now - datetime.timedelta(
+        seconds=window)).order_by("-created_at").values_list("created_at", flat=True)[:count])
+    if len(recent) < count:
+        return None
+    # The count-th newest leaves the window first among those that fill it: then one slot frees.
+    return recent[-1] + datetime.timedelta(seconds=window)
+
+
+def _rate_limit_message(count: int, window: int, retry_at: datetime.datetime, now: datetime.datetime) -> str:
+    wait = max(int((retry_at - now).total_seconds() + 0.999), 1)
+    wait_text = (f"{wait} second{'s' if wait != 1 else ''}" if wait < 60
+                 else f"{-(-wait // 60)} minute{'s' if -(-wait // 60) != 1 else ''}")
+    return (f"You have submitted to this lab {count} times in the last {_duration(window)}, the most "
+            f"allowed. You can submit again in {wait_text}.")
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}" if n != 1 else unit
+    return f"{seconds} seconds"
 
 
 @transaction.atomic
@@ -188,6 +232,10 @@ def submission_create(*, user, lab: Lab, files: list[tuple[str, bytes]],
     sweeper finds the submission and queues it again.
     """
     # Serialise a student's double-click (the lab row is the lock; no joins under FOR UPDATE).
+    # Every check below counts rows while holding that lock, in the transaction that inserts:
+    # two requests at once wait for each other, and the second counts the first's row (on
+    # PostgreSQL each statement after the lock sees what committed before it), so they cannot
+    # both pass the attempt or rate limit.
     list(Lab.objects.select_for_update().filter(pk=lab.pk).order_by().values_list("pk", flat=True))
     mine = Submission.objects.filter(user=user, lab=lab)
     if mine.filter(status__in=Submission.ACTIVE).exists():
@@ -195,6 +243,10 @@ def submission_create(*, user, lab: Lab, files: list[tuple[str, bytes]],
     if lab.attempts_allowed and attempts_used(user=user, lab=lab) >= lab.attempts_allowed:
         raise SubmissionRefused(f"You have used all {lab.attempts_allowed} attempts for this lab.")
     now = timezone.now()
+    retry_at = rate_limit_retry_at(user=user, lab=lab, now=now)
+    if retry_at is not None:
+        count, window = conf.rate_limit()
+        raise SubmissionRateLimited(_rate_limit_message(count, window, retry_at, now), retry_at=retry_at)
     submission = Submission.objects.create(lab=lab, user=user, source=source, queued_at=now)
     SubmissionFile.objects.bulk_create([
         SubmissionFile(submission=submission, name=name[:255], content=data, size=len(data),
@@ -223,12 +275,30 @@ def enqueue(submission_id: int) -> bool:
 
 # --- running (called by the task) -----------------------------------------------------------
 
+def grading_time_limits(submission_id: int) -> tuple[int, int]:
+    """(soft, hard) Celery time limits for grading this submission: with live grading, its lab's
+    own wait plus the overhead around it (the practical waits 300 s; others 120 s)."""
+    lab_time_limit = None
+    if conf.cluster_settings() is not None:
+        lab_time_limit = (Submission.objects.filter(pk=submission_id)
+                          .values_list("lab__time_limit_seconds", flat=True).first())
+    return conf.task_soft_time_limit(lab_time_limit), conf.task_time_limit(lab_time_limit)
+
+
+def _stale_before(now: datetime.datetime) -> datetime.datetime:
+    """A run started before this is dead: even the longest lab's hard time limit has passed."""
+    longest = None
+    if conf.cluster_settings() is not None:  # static-only runs do not wait for the lab's time
+        longest = Lab.objects.aggregate(longest=Max("time_limit_seconds"))["longest"]
+    return now - datetime.timedelta(seconds=conf.stale_after_seconds(longest))
+
+
 def submission_claim(submission_id: int, *, token: str | None = None) -> str | None:
     """Claim a submission for one run: queued, or running but stale (its worker died), or
     already held by `token` (a retry of the same run). Returns the new claim token, or None
     when another run holds it or it is finished (a duplicate message: nothing to do)."""
     now = timezone.now()
-    stale = now - datetime.timedelta(seconds=conf.stale_after_seconds())
+    stale = _stale_before(now)
     new_token = uuid.uuid4().hex
     mine = Q(status=Status.RUNNING, claim=token) if token else Q(pk__in=[])
     claimed = (Submission.objects.filter(pk=submission_id)
@@ -252,7 +322,8 @@ def submission_run(submission_id: int, token: str) -> str:
         Submission.objects.filter(pk=submission_id, claim=token).update(stage=name)
 
     pod_security = conf.pod_security_for(spec)
-    report = grade_static(spec, files, limits=conf.limits(), on_stage=on_stage, pod_security=pod_security)
+    report = grade_static(spec, files, limits=conf.limits(), on_stage=on_stage, pod_security=pod_security,
+                          denied_cidrs=conf.sandbox_denied_cidrs())
     lesson_url = _lesson_urls(submission.lab.course)  # lazy: reads lessons on first use
     cluster_settings = conf.cluster_settings()
     if cluster_settings is None:
@@ -269,7 +340,7 @@ def _grade_live(submission: Submission, spec: LabSpec, report: GradeReport, sett
     parsed = report.objects  # as the static stage read them
     result = live.grade_live(live.cluster_for(settings), submission_id=submission.pk, lab=spec.slug,
                              objects=[o.data for o in parsed], time_limit=spec.time_limit_seconds,
-                             ttl_seconds=conf.sandbox_ttl_seconds(),
+                             ttl_seconds=conf.sandbox_ttl_seconds(spec.time_limit_seconds),
                              pod_security=pod_security,
                              on_stage=on_stage)
     live.merge_into(report, result, parsed, lesson_url)
@@ -354,7 +425,7 @@ def sweep_stuck_submissions(*, now: datetime.datetime | None = None) -> SweepRep
     """Queue again what a lost message or a dead worker left behind; give up after a few tries."""
     now = now or timezone.now()
     queued_before = now - datetime.timedelta(seconds=conf.requeue_after_seconds())
-    started_before = now - datetime.timedelta(seconds=conf.stale_after_seconds())
+    started_before = _stale_before(now)
     stuck = (Q(status=Status.QUEUED, queued_at__lt=queued_before)
              | Q(status=Status.RUNNING, started_at__lt=started_before))
     report = SweepReport([], [])

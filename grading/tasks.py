@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import random
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 from django.db import InterfaceError, OperationalError
 
 from grading import conf, services
@@ -47,9 +47,24 @@ def backoff(retries: int) -> int:
     return min(5 * 2 ** retries, 300) + random.randint(0, 3)  # noqa: S311 - jitter, not crypto
 
 
-@shared_task(name="grading.grade_submission", bind=True, acks_late=True, reject_on_worker_lost=True,
-             soft_time_limit=conf.task_soft_time_limit(), time_limit=conf.task_time_limit(),
-             max_retries=conf.task_max_retries(), ignore_result=True)
+class GradingTask(Task):
+    """Sends each grading message with the time limits of its submission's lab (a practical
+    waits longer for its sandbox than an activity). Retries keep the message's limits (Celery
+    copies them from the request)."""
+
+    def apply_async(self, args=None, kwargs=None, **options):
+        if "soft_time_limit" not in options and "time_limit" not in options:
+            submission_id = (kwargs or {}).get("submission_id", (args or [None])[0])
+            if submission_id is not None:
+                options["soft_time_limit"], options["time_limit"] = services.grading_time_limits(
+                    submission_id)
+        return super().apply_async(args, kwargs, **options)
+
+
+# The decorator's limits are the fallback for a message sent without its own (the default lab's).
+@shared_task(name="grading.grade_submission", base=GradingTask, bind=True, acks_late=True,
+             reject_on_worker_lost=True, soft_time_limit=conf.task_soft_time_limit(),
+             time_limit=conf.task_time_limit(), max_retries=conf.task_max_retries(), ignore_result=True)
 def grade_submission(self, submission_id: int, token: str | None = None) -> str:
     token = services.submission_claim(submission_id, token=token)
     if token is None:
@@ -96,6 +111,27 @@ def sweep_stuck_submissions() -> dict:
     if report.requeued or report.given_up:
         logger.info("sweeper: requeued %s, gave up on %s", report.requeued, report.given_up)
     return {"requeued": report.requeued, "given_up": report.given_up}
+
+
+@worker_ready.connect
+def _sweep_at_start_up(**_kwargs) -> dict | None:
+    """A worker that starts (often: one restarted after being killed) sweeps once, so what the
+    dead worker held is graded again even where Celery beat is not running. The sweep's own
+    staleness rules apply: runs that live workers still own (started within the longest lab's
+    hard time limit) and recently queued messages are left alone. Beat stays required for
+    everything that goes stale while no worker starts."""
+    from django.db import connections
+
+    try:
+        return sweep_stuck_submissions.run()
+    except Exception:  # the database may still be coming up: beat's next sweep will do it
+        logger.exception("start-up sweep failed; the beat sweeper will retry")
+        return None
+    finally:
+        # This runs in the worker's main process: leave no connection for a later fork to share.
+        for connection in connections.all(initialized_only=True):
+            if not connection.in_atomic_block:
+                connection.close()
 
 
 @shared_task(name="grading.reap_sandboxes", ignore_result=True)

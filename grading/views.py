@@ -33,6 +33,7 @@ def _lab_page(request: HttpRequest, lab, form: SubmissionForm, status: int = 200
         "lab": lab, "course": lab.course, "form": form, "history": history,
         "attempts_used": used,
         "attempts_left": max(lab.attempts_allowed - used, 0) if lab.attempts_allowed else None,
+        "retry_at": services.rate_limit_retry_at(user=request.user, lab=lab),
         "manual_items": list(lab.manual_items.all()),
         "pod_security": conf.pod_security_for(lab),
     }, status=status)
