@@ -9,7 +9,7 @@ from django.conf import settings
 
 from grading.parsing import Limits
 from grading.pod_security import LEVELS as POD_SECURITY_LEVELS
-from lms.env import env, env_bool, env_int
+from lms.env import env, env_bool, env_int, env_list
 
 
 def _int(name: str, default: int) -> int:
@@ -124,6 +124,39 @@ def sandbox_ttl_seconds(lab_time_limit: int | None = None) -> int:
 def stuck_terminating_seconds() -> int:
     """A sandbox Terminating longer than this is reported (and its finalizers cleared)."""
     return _int("GRADING_SANDBOX_STUCK_AFTER", 300)
+
+# Ranges no sandbox may reach whatever NetworkPolicies the student adds: the Kubernetes service
+# range (the API server's ClusterIP sits in it) and link-local v4/v6 (cloud metadata
+# 169.254.169.254). Operators set their cluster's own service CIDR here, plus the nodes' and the
+# API server's IPs (comma-separated); the chart passes the same list to its AdminNetworkPolicy.
+def sandbox_denied_cidrs() -> tuple[str, ...]:
+    from grading.sandbox import DEFAULT_DENIED_CIDRS as DEFAULT_SANDBOX_DENIED_CIDRS
+    from grading.sandbox import parse_cidrs
+
+    value = getattr(settings, "GRADING_SANDBOX_DENIED_CIDRS", None)
+    if value is None:
+        value = env_list("GRADING_SANDBOX_DENIED_CIDRS", list(DEFAULT_SANDBOX_DENIED_CIDRS))
+    if isinstance(value, str):
+        value = value.split(",")
+    try:
+        return parse_cidrs(value)
+    except ValueError as exc:
+        raise ValueError(f"GRADING_SANDBOX_DENIED_CIDRS: {exc}") from None
+
+def lab_domain() -> str:
+    """The domain labs ask students to serve under (`api.podium.test`)."""
+    return str(getattr(settings, "GRADING_LAB_DOMAIN", env("GRADING_LAB_DOMAIN", "podium.test"))).strip(".")
+
+def sandbox_domain() -> str:
+    """Sandbox Ingress hosts become `<x>.<submission id>.<this>`. Never Podium's own domain: the
+    system check grading.E001 refuses one that equals, contains or sits under ALLOWED_HOSTS."""
+    return str(getattr(settings, "GRADING_SANDBOX_DOMAIN",
+                       env("GRADING_SANDBOX_DOMAIN", "sandbox.podium-labs.test"))).strip().strip(".").lower()
+
+def sandbox_ingress_class() -> str:
+    """The IngressClass of the sandboxes' own ingress controller (never Podium's)."""
+    return str(getattr(settings, "GRADING_SANDBOX_INGRESS_CLASS",
+                       env("GRADING_SANDBOX_INGRESS_CLASS", "podium-sandbox"))).strip()
 
 # Merged into the Celery app's beat schedule by grading/apps.py (no edit of lms/settings.py).
 def beat_schedule() -> dict:
