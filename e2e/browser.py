@@ -74,7 +74,11 @@ def axe_violations(page: Page, *, impacts: tuple[str, ...] = ("serious", "critic
     if not AXE.exists():
         raise RuntimeError(f"{AXE} is missing: run `make e2e-deps` (npm install axe-core)")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
+        # Not add_script_tag: Podium's Content-Security-Policy (script-src 'self') refuses an
+        # injected inline script, and bypass_csp would switch the policy off for the whole
+        # journey. Playwright's evaluate runs through the DevTools protocol, which the page's CSP
+        # does not govern, so every journey runs under the real policy; axe sets window.axe.
+        page.evaluate("() => {\n" + AXE.read_text() + "\n}")
     result = page.evaluate("""async () => await axe.run(document, {
         runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
         resultTypes: ['violations'],
@@ -94,3 +98,12 @@ def describe(violations: list[dict]) -> str:
 def assert_accessible(page: Page) -> None:
     violations = axe_violations(page)
     assert not violations, f"axe-core on {page.url}:\n{describe(violations)}"
+
+
+def watch_csp(page: Page) -> list[str]:
+    """Collect the page's Content-Security-Policy violations (Chromium reports each one as a
+    console error), so a test can assert that Podium's own scripts and styles were allowed."""
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(f"{page.url}: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text else None)
+    return violations

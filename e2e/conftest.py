@@ -87,10 +87,13 @@ def context(browser: Browser, site: Site) -> Iterator[BrowserContext]:
 @pytest.fixture
 def page(context: BrowserContext, request) -> Iterator[Page]:
     page = context.new_page()
+    csp_violations = b.watch_csp(page)
     yield page
     if getattr(request.node, "e2e_failed", False):
         for number, open_page in enumerate(context.pages):
             b.save_failure(open_page, f"{request.node.name}-{number}")
+    # Every journey runs under the real policy: anything it refused is a broken page.
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture

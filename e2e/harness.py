@@ -10,7 +10,9 @@ The test process never touches that database itself: data is made by `manage.py`
 
 from __future__ import annotations
 
+import email
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -34,7 +36,7 @@ def free_port() -> int:
 
 
 def server_env(var_dir: Path, port: int) -> dict[str, str]:
-    """Production rules (DEBUG off), plain HTTP, mail to the console, everything under var_dir."""
+    """Production rules (DEBUG off), plain HTTP, mail to files, everything under var_dir."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "PYTEST_", "GRADING_", "METRICS_",
                                 "PROMETHEUS_", "KUBECONFIG"))}
@@ -47,7 +49,9 @@ def server_env(var_dir: Path, port: int) -> dict[str, str]:
         "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{port}",
         "SECURE_SSL": "0",
         "STATICFILES_MANIFEST": "0",
-        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+        # Files, so journeys can follow the links Podium emails (sign-up confirmation).
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(var_dir / "mail"),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     })
@@ -98,6 +102,24 @@ class Site:
         if done.returncode:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
         return done.stdout
+
+    def emailed_link(self, to: str, path_part: str, timeout: float = 10) -> str:
+        """The newest link containing `path_part` in a mail sent to `to` (a path on this site)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            links = []
+            for file in sorted((self.var_dir / "mail").glob("*.log"), key=lambda f: f.stat().st_mtime):
+                # The file backend writes each message followed by a line of 79 dashes.
+                for raw in file.read_text().split("\n" + "-" * 79 + "\n"):
+                    message = email.message_from_string(raw.strip())
+                    if message["To"] == to:
+                        body = message.get_payload(decode=True).decode()
+                        links += [u for u in re.findall(r"https?://\S+", body) if path_part in u]
+            if links:
+                return links[-1].removeprefix(self.base_url)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no mail to {to} with a {path_part} link in {self.var_dir / 'mail'}")
+            time.sleep(0.2)
 
     def run_python(self, code: str) -> str:
         """Run Django code in the site's database (for test data and for assertions)."""

@@ -1,6 +1,7 @@
-"""Journey 1: a new student signs up, opens the course, ticks prerequisites, reads lesson 01,
-marks it complete (the progress bar changes in place, without a reload), and the dashboard
-shows it. Once with the mouse, once with the keyboard alone."""
+"""Journey 1: a new student signs up (following the emailed link to choose a password), opens
+the course, ticks prerequisites, reads lesson 01, marks it complete (the progress bar changes
+in place, without a reload), and the dashboard shows it. Once with the mouse, once with the
+keyboard alone."""
 
 import re
 import secrets
@@ -22,13 +23,19 @@ def _progress(page: Page):
 
 def test_new_student_signs_up_completes_lesson_one_and_sees_it_on_the_dashboard(page: Page, site):
     password = secrets.token_urlsafe(12)
+    address = _new_email()
     page.goto("/")
     page.get_by_role("link", name="Sign up").first.click()
-    page.get_by_label("Email").fill(_new_email())
+    page.get_by_label("Email").fill(address)
     page.get_by_label("Name").fill("Nora")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    # The account exists only once the link in the email is followed and a password chosen.
+    page.goto(site.emailed_link(address, "/accounts/signup/confirm/"))
+    expect(page.get_by_text(address)).to_be_visible()
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_label("Password confirmation").fill(password)
-    page.get_by_role("button", name="Sign up").click()
+    page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
 
     page.goto(COURSE)
@@ -65,15 +72,22 @@ def test_new_student_signs_up_completes_lesson_one_and_sees_it_on_the_dashboard(
     expect(page.locator(".dashboard-course [role=progressbar]")).to_have_attribute("aria-valuenow", "10")
 
 
-def test_keyboard_alone_signs_up_ticks_a_prerequisite_and_completes_lesson_one(page: Page):
+def test_keyboard_alone_signs_up_ticks_a_prerequisite_and_completes_lesson_one(page: Page, site):
     password = secrets.token_urlsafe(12)
+    address = _new_email()
     page.goto("/")
     press_tab_until(page, page.get_by_role("link", name="Sign up").first)
     assert_focus_visible(page)
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/accounts/signup/"))
-    for label, value in (("Email", _new_email()), ("Name", "Kit"), ("Password", password),
-                         ("Password confirmation", password)):
+    for label, value in (("Email", address), ("Name", "Kit")):
+        press_tab_until(page, page.get_by_label(label, exact=True))
+        assert_focus_visible(page)
+        page.keyboard.type(value)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    page.goto(site.emailed_link(address, "/accounts/signup/confirm/"))
+    for label, value in (("Password", password), ("Password confirmation", password)):
         press_tab_until(page, page.get_by_label(label, exact=True))
         assert_focus_visible(page)
         page.keyboard.type(value)

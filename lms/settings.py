@@ -170,6 +170,9 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Podium <podium@localhost>")
+# Where EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes (the browser tests
+# read sign-up links there).
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # Security. Cookies and HSTS follow HTTPS, which production always has (TLS at the Ingress).
 SECURE_SSL = env_bool("SECURE_SSL", not DEBUG)
@@ -255,6 +258,9 @@ AXES_USERNAME_CALLABLE = "lms.throttle.login_username"
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = False  # a correct guess with a known account must not reset an address's count
 AXES_VERBOSE = False
+# No row per successful login (IP address and browser of every student, kept forever); failures
+# are kept in AccessAttempt (visible in the admin, where an admin can also unlock) until cool-off.
+AXES_DISABLE_ACCESS_LOG = True
 
 # Sign-up and password reset: at most N requests per address per window (lms/throttle.RateLimit,
 # in the default cache: Redis when REDIS_URL is set, so shared by every pod).
