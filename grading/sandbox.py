@@ -48,8 +48,9 @@ class Quota:
     limits_memory: str = "4Gi"
     requests_storage: str = "2Gi"
     # Node disk (emptyDir, logs, writable layers): without it one pod can fill a node's disk.
-    requests_ephemeral_storage: str = "2Gi"
-    limits_ephemeral_storage: str = "4Gi"
+    # Room for `pods` containers at the LimitRange's defaults (128Mi request, 512Mi limit).
+    requests_ephemeral_storage: str = "4Gi"
+    limits_ephemeral_storage: str = "8Gi"
     pvcs: int = 2
     gpus: int = 1
     objects: int = 20  # per counted kind (services, configmaps, secrets, workloads…)
@@ -207,8 +208,8 @@ def guardrails(spec: SandboxSpec) -> list[dict]:
                         "type": "Container",
                         # ephemeral-storage defaults: the quota counts it, so a container
                         # that states none must still get a request and a limit.
-                        "default": {"cpu": "500m", "memory": "256Mi", "ephemeral-storage": "1Gi"},
-                        "defaultRequest": {"cpu": "100m", "memory": "128Mi", "ephemeral-storage": "256Mi"},
+                        "default": {"cpu": "500m", "memory": "256Mi", "ephemeral-storage": "512Mi"},
+                        "defaultRequest": {"cpu": "100m", "memory": "128Mi", "ephemeral-storage": "128Mi"},
                         "max": {"cpu": "2", "memory": "2Gi", "ephemeral-storage": "2Gi"},
                     }
                 ]

@@ -113,3 +113,120 @@ def test_no_sandbox_is_left_behind(cluster):
     )
     for box in cluster.sandboxes():
         assert wait_gone(cluster, box.name), f"{box.name} is still there"
+
+
+# --- issue 12: a hostile student's objects against the real API server -------------------------
+# The same cases as grading/tests/test_sandbox_guardrails.py and test_sandbox_ingress.py run
+# there against the emulator; here the real API server, RBAC and admission answer.
+
+
+@pytest.fixture
+def box(cluster):
+    from grading.sandbox import SandboxSpec
+
+    spec = SandboxSpec(
+        submission_id=next(_ids), lab="e2e-hostile", pod_security=POD_SECURITY,
+        expires_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=10),
+    )
+    cluster.create_sandbox(spec)
+    yield spec
+    cluster.delete_sandbox(spec.namespace)
+    cluster.clear_finalizers(spec.namespace)
+
+
+def _policy(name: str, spec: dict) -> dict:
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": name},
+            "spec": spec}
+
+
+def _pod(name: str, **spec) -> dict:
+    container = {"name": "c", "image": "registry.k8s.io/pause:3.10", "securityContext": {
+        "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}}
+    pod_context = {"runAsNonRoot": True, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"securityContext": pod_context, "containers": [container], **spec}}
+
+
+def test_a_fresh_sandbox_reads_back_untampered(cluster, box):
+    assert cluster.tampering(box) == []
+
+
+def test_a_student_policy_cannot_take_the_default_denys_fields(cluster, box):
+    hostile = _policy("podium-default-deny", {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{}]})
+    [problem] = cluster.apply(box.namespace, [hostile])
+    assert problem.status == 409 and problem.reason == "Tampered", problem
+
+
+def test_rules_added_to_the_default_deny_are_found_as_tampering(cluster, box):
+    opened = _policy("podium-default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"],
+                                             "ingress": [{}], "egress": [{}]})
+    assert cluster.apply(box.namespace, [opened]) == []
+    assert cluster.tampering(box) == ["NetworkPolicy/podium-default-deny changed: spec"]
+
+
+def test_a_policy_opening_the_metadata_range_is_found(cluster, box):
+    metadata = _policy("metadata", {"podSelector": {}, "policyTypes": ["Egress"],
+                                    "egress": [{"to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}]}]})
+    assert cluster.apply(box.namespace, [metadata]) == []
+    assert cluster.tampering(box) == [
+        "NetworkPolicy/metadata: spec.egress[0].to[0].ipBlock 169.254.169.254/32 opens 169.254.0.0/16"
+    ]
+
+
+def test_the_api_server_refuses_a_pod_naming_a_missing_service_account(cluster, box):
+    [problem] = cluster.apply(box.namespace, [_pod("ghost", serviceAccountName="ghost")])
+    assert problem.status == 403 and 'serviceaccount "ghost" not found' in problem.message
+
+
+def test_the_applier_cannot_write_service_accounts(cluster, box):
+    account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"},
+               "automountServiceAccountToken": True}
+    [problem] = cluster.apply(box.namespace, [account])
+    assert problem.status == 403
+
+
+def test_a_pod_as_the_grader_is_refused_before_the_cluster(cluster):
+    from grading import live
+
+    as_grader = _pod("as-grader", serviceAccountName="podium-applier")
+    result = live.grade_live(cluster, submission_id=next(_ids), lab="e2e-hostile", time_limit=5,
+                             ttl_seconds=600, objects=[as_grader])
+    [problem] = result.problems
+    assert "podium-applier" in problem.message
+
+
+def test_ingress_hosts_are_served_under_the_sandbox_domain(cluster, box):
+    from grading import conf
+    from grading.sandbox import IngressRewrite
+
+    domain, ingress_class = conf.sandbox_domain(), conf.sandbox_ingress_class()
+    rewrite = IngressRewrite(box.submission_id, "podium.test", domain, ingress_class)
+    backend = {"service": {"name": "api", "port": {"number": 80}}}
+    path = {"path": "/", "pathType": "Prefix", "backend": backend}
+    rule = {"host": "learn.podium.test", "http": {"paths": [path]}}
+    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "api"},
+               "spec": {"ingressClassName": "nginx", "rules": [rule]}}
+    assert cluster.apply(box.namespace, [rewrite.apply(ingress)]) == []
+    [stored] = cluster.read_state(box.namespace, [("networking.k8s.io/v1", "Ingress")], logs=False).of_kind(
+        "Ingress")
+    assert stored["spec"]["rules"][0]["host"] == f"learn.{box.submission_id}.{domain}"
+    assert stored["spec"]["ingressClassName"] == ingress_class
+
+
+def test_the_quota_counts_network_policies(cluster, box):
+    allowed = box.quota.network_policies
+    policies = [_policy(f"p{i}", {"podSelector": {}}) for i in range(allowed + 1)]
+    problems = cluster.apply(box.namespace, policies, dry_run_first=False)
+    assert [p.ref for p in problems] == [f"NetworkPolicy/p{allowed}"]
+    assert "exceeded quota" in problems[0].message
+
+
+def test_the_reaper_releases_finalizers_students_set(cluster, box):
+    from grading.live import reap
+
+    held = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "held", "finalizers": ["x.io/y"]}},
+            _policy("held", {"podSelector": {}}) | {"metadata": {"name": "held", "finalizers": ["x.io/y"]}}]
+    assert cluster.apply(box.namespace, held) == []
+    cluster.delete_sandbox(box.namespace)
+    reap(cluster, now=datetime.datetime.now(datetime.UTC), stuck_after=datetime.timedelta(minutes=5))
+    assert wait_gone(cluster, box.namespace)

@@ -5,11 +5,12 @@ ownership and conflicts, RBAC on the applier, the ServiceAccount admission plugi
 counts, finalizers)."""
 
 import datetime
+import json
 
 import pytest
 
 from grading import live, sandbox
-from grading.cluster import Cluster
+from grading.cluster import ApiException, Cluster
 from grading.sandbox import Quota, SandboxSpec
 from grading.tests.k8s_emulator import KubernetesEmulator
 
@@ -90,6 +91,21 @@ def test_a_student_policy_named_like_the_default_deny_cannot_replace_it(emu, san
     assert 'conflict with "podium-guardrails": .spec.policyTypes' in problem.message
     stored = emu.get(NETWORKING, "NetworkPolicy", "podium-default-deny", NS)["spec"]
     assert stored == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+def test_the_emulator_hands_a_field_to_another_manager_only_when_forced(emu, sandboxed):
+    # The server-side apply rule the guardrails rely on, as the real API server applies it.
+    sandboxed._server_side_apply(configmap("shared"), NS, manager="someone")
+    sandboxed._server_side_apply(configmap("shared"), NS)  # same value: shared, no conflict
+    changed = {**configmap("shared"), "data": {"k": "changed"}}
+    with pytest.raises(ApiException) as caught:
+        sandboxed._server_side_apply(changed, NS)
+    assert caught.value.status == 409
+    assert json.loads(caught.value.body)["message"].endswith('conflict with "someone": .data.k')
+    sandboxed._server_side_apply(changed, NS, manager=sandbox.GUARDRAIL_MANAGER)  # forced
+    stored = emu.get("v1", "ConfigMap", "shared", NS)
+    assert stored["data"] == {"k": "changed"}
+    assert managers(stored) == {sandbox.GUARDRAIL_MANAGER}
 
 
 def test_rules_added_to_a_guardrail_without_a_conflict_are_found_after_the_apply(emu, sandboxed):
