@@ -367,6 +367,15 @@ def _check_identity(obj: ParsedObject, base: list, spec: dict) -> list[Problem]:
     return problems
 
 
+# Taints that keep workloads off the control plane (node-role.kubernetes.io/control-plane,
+# .../master) and other role-dedicated nodes.
+NODE_ROLE_TAINT_PREFIX = "node-role.kubernetes.io/"
+
+
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def _check_dns_and_tolerations(obj: ParsedObject, base: list, spec: dict) -> list[Problem]:
     # hostAliases stay allowed: they only edit the pod's own /etc/hosts.
     problems: list[Problem] = []
@@ -381,12 +390,18 @@ def _check_dns_and_tolerations(obj: ParsedObject, base: list, spec: dict) -> lis
                                     f"{ref}: dnsConfig.nameservers sends the pod's DNS queries past the "
                                     "cluster's DNS; not allowed (searches and options are fine)"))
     for i, toleration in enumerate(_items(obj, base + ["tolerations"], problems)):
-        if isinstance(toleration, dict) and toleration.get("operator") == "Exists" \
-                and not toleration.get("key"):
+        toleration = _dict(toleration)
+        key = toleration.get("key")
+        if toleration.get("operator") == "Exists" and not key:
             problems.append(obj.problem(base + ["tolerations", i],
                                         f"{ref}: toleration {i + 1} (operator Exists without a key) "
                                         "tolerates every taint, control-plane and reserved nodes "
                                         "included; name the taint's key (e.g. nvidia.com/gpu)"))
+        elif isinstance(key, str) and key.startswith(NODE_ROLE_TAINT_PREFIX):
+            problems.append(obj.problem(base + ["tolerations", i, "key"],
+                                        f"{ref}: toleration {i + 1} tolerates {key!r}, which keeps "
+                                        "workloads off the cluster's own (control-plane) nodes; "
+                                        "sandbox pods stay off them"))
     return problems
 
 

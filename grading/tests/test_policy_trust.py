@@ -364,6 +364,9 @@ POD_SPEC_REFUSED = {
     "runtime class": ("  runtimeClassName: runc-privileged\n", "[spec.runtimeClassName]", "not allowed"),
     "scheduler": ("  schedulerName: my-scheduler\n", "[spec.schedulerName]", "default scheduler"),
     "wildcard toleration": ("  tolerations: [{operator: Exists}]\n", "[spec.tolerations[0]]", "every taint"),
+    "control-plane toleration": ("  tolerations: [{key: node-role.kubernetes.io/control-plane, "
+                                 "operator: Exists, effect: NoSchedule}]\n", "[spec.tolerations[0].key]",
+                                 "control-plane"),
     "dns nameservers": ("  dnsConfig: {nameservers: [10.96.0.1]}\n", "[spec.dnsConfig.nameservers]",
                         "nameservers"),
     "dns policy none": ("  dnsPolicy: None\n", "[spec.dnsPolicy]", "ClusterFirst"),
