@@ -9,7 +9,18 @@ import sys
 import kubernetes_validate
 import pytest
 
-from deploy.tests.conftest import CHART, EXTERNAL_VALUES, ROOT, helm, parse, render
+from deploy.tests.conftest import (
+    CHART,
+    EXTERNAL_VALUES,
+    KUBE_VERSION,
+    NAMESPACE,
+    RELEASE,
+    ROOT,
+    Rendered,
+    helm,
+    parse,
+    render,
+)
 
 KUBERNETES_VERSION = "1.31"
 # Kinds that are not in the Kubernetes OpenAPI schema (CRDs), with why they are not validated
@@ -18,6 +29,8 @@ CRD_KINDS = {
     "ServiceMonitor": "Prometheus Operator CRD, not part of the Kubernetes schema; rendered only "
                       "with serviceMonitor.enabled and checked by "
                       "test_service_monitor_scrapes_the_web_metrics_port",
+    "AdminNetworkPolicy": "network-policy-api CRD (policy.networking.k8s.io/v1alpha1), checked by "
+                          "test_admin_network_policy_denies_sandbox_egress_to_the_denied_ranges_and_nodes",
 }
 
 
@@ -212,36 +225,76 @@ def test_network_policies_deny_by_default_and_open_only_podiums_paths(default_ch
     assert "podium-postgresql-ingress" in policies and "podium-redis-ingress" in policies
 
 
+def _grader_role(rendered) -> dict:
+    return rendered.get("ClusterRole", "podium-podium-grader")
+
+
+def _sandbox_role(rendered) -> dict:
+    return rendered.get("ClusterRole", "podium-podium-sandbox")
+
+
 def test_grader_rbac_impersonates_only_the_sandbox_applier(default_chart):
-    role = default_chart.of_kind("ClusterRole")[0]
+    role = _grader_role(default_chart)
     impersonation = [r for r in role["rules"] if "impersonate" in r["verbs"]]
     assert impersonation == [{"apiGroups": [""], "resources": ["serviceaccounts"],
                               "resourceNames": ["podium-applier"], "verbs": ["impersonate"]}]
     assert not any("*" in r["verbs"] or "*" in r["resources"] for r in role["rules"])
-    from grading.sandbox import APPLIER, APPLIER_RULES
+    from grading.sandbox import APPLIER
 
     assert APPLIER == "podium-applier"
-    # RBAC forbids granting what one does not hold: the grader holds every verb of the applier's Role.
-    held = {(g, r) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]}
-    assert {(g, r) for rule in APPLIER_RULES for g in rule["apiGroups"] for r in rule["resources"]} <= held
+
+
+def test_grader_cannot_read_secrets_cluster_wide(default_chart):
+    """Issue 12 item 7: the workers' ClusterRole (bound cluster-wide) grants nothing on Secrets;
+    they read a sandbox's Secrets only through the -sandbox ClusterRole bound inside it."""
+    bound = {b["roleRef"]["name"] for b in default_chart.of_kind("ClusterRoleBinding")
+             if any(s.get("name") == "podium-grader" for s in b["subjects"])}
+    assert bound == {"podium-podium-grader"}
+    for name in bound:
+        for rule in default_chart.get("ClusterRole", name)["rules"]:
+            covers_core = {"", "*"} & set(rule["apiGroups"])
+            covers_secrets = {"secrets", "*"} & set(rule["resources"])
+            assert not (covers_core and covers_secrets), rule
+
+
+def test_sandbox_role_is_the_appliers_rules_and_the_grader_may_only_bind_it(default_chart):
+    """RBAC forbids granting permissions one does not hold, unless one may `bind` the role: the
+    workers may bind exactly the -sandbox ClusterRole (inside sandboxes: the admission policy),
+    so they need not hold Secrets (or `*`) anywhere themselves."""
+    from grading.sandbox import APPLIER_RULES
+
+    sandbox_role = _sandbox_role(default_chart)
+    assert sandbox_role["rules"] == APPLIER_RULES
+    binds = [r for r in _grader_role(default_chart)["rules"] if "bind" in r["verbs"]]
+    assert binds == [{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"],
+                      "resourceNames": [sandbox_role["metadata"]["name"]], "verbs": ["bind"]}]
+    assert not any(r["verbs"] != ["bind"] and {"escalate", "bind"} & set(r["verbs"])
+                   for r in _grader_role(default_chart)["rules"])
+    worker = default_chart.get("Deployment", "podium-worker")["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in worker["env"]}
+    assert env["GRADING_SANDBOX_CLUSTERROLE"] == sandbox_role["metadata"]["name"]
 
 
 def test_grader_rbac_covers_every_kind_the_cluster_adapter_reads(default_chart):
+    """Cluster-wide, or (Secrets) inside a sandbox through the -sandbox ClusterRole."""
     from grading.cluster import KINDS
 
-    role = default_chart.of_kind("ClusterRole")[0]
-    readable = {(g, r) for rule in role["rules"] if {"get", "list"} <= set(rule["verbs"])
+    def readable(rules):
+        return {(g, r) for rule in rules if {"get", "list"} <= set(rule["verbs"]) or "*" in rule["verbs"]
                 for g in rule["apiGroups"] for r in rule["resources"]}
+
+    cluster_wide = readable(_grader_role(default_chart)["rules"])
+    in_sandbox = readable(_sandbox_role(default_chart)["rules"])
     missing = [f"{api_version} {plural}" for (api_version, _kind), (plural, _namespaced) in KINDS.items()
-               if (api_version.rpartition("/")[0], plural) not in readable]
+               if (api_version.rpartition("/")[0], plural) not in cluster_wide | in_sandbox]
     assert missing == []
 
 
 def test_admission_policy_confines_the_grader_to_labelled_sandbox_namespaces(default_chart):
     from grading.sandbox import MANAGED_BY, MANAGER, namespace_name
 
-    policy = default_chart.of_kind("ValidatingAdmissionPolicy")[0]
-    binding = default_chart.of_kind("ValidatingAdmissionPolicyBinding")[0]
+    policy = default_chart.get("ValidatingAdmissionPolicy", "podium-podium-grader-sandboxes")
+    binding = default_chart.get("ValidatingAdmissionPolicyBinding", "podium-podium-grader-sandboxes")
     assert binding["spec"] == {"policyName": policy["metadata"]["name"], "validationActions": ["Deny"]}
     spec = policy["spec"]
     assert spec["failurePolicy"] == "Fail"
@@ -252,6 +305,104 @@ def test_admission_policy_confines_the_grader_to_labelled_sandbox_namespaces(def
     text = json.dumps(spec["validations"])
     assert MANAGED_BY in text and MANAGER in text
     assert "pod-security.kubernetes.io/enforce" in text
+
+
+def test_applier_admission_policy_is_bound_with_deny_and_fails_closed(default_chart):
+    """Its rules are evaluated for real in test_applier_admission.py; here, that it is installed."""
+    policy = default_chart.get("ValidatingAdmissionPolicy", "podium-podium-sandbox-objects")
+    binding = default_chart.get("ValidatingAdmissionPolicyBinding", "podium-podium-sandbox-objects")
+    assert binding["spec"] == {"policyName": policy["metadata"]["name"], "validationActions": ["Deny"]}
+    assert policy["spec"]["failurePolicy"] == "Fail"
+    assert set(policy["spec"]["matchConstraints"]["resourceRules"][0]["operations"]) == {"CREATE", "UPDATE"}
+
+
+def test_sandbox_isolation_settings_reach_every_podium_container(default_chart):
+    from grading.sandbox import DEFAULT_DENIED_CIDRS
+
+    data = default_chart.get("ConfigMap", "podium-config")["data"]
+    assert data["GRADING_SANDBOX_DOMAIN"] == "sandbox.podium-labs.test"
+    assert data["GRADING_SANDBOX_INGRESS_CLASS"] == "podium-sandbox"
+    assert set(DEFAULT_DENIED_CIDRS) <= set(data["GRADING_SANDBOX_DENIED_CIDRS"].split(","))
+    worker = default_chart.get("Deployment", "podium-worker")["spec"]["template"]["spec"]["containers"][0]
+    assert {"configMapRef": {"name": "podium-config"}} in worker["envFrom"]
+    custom = parse(render(sets=("grading.sandboxDeniedCIDRs={10.43.0.0/16,169.254.0.0/16}",)).stdout)
+    assert custom.get("ConfigMap", "podium-config")["data"]["GRADING_SANDBOX_DENIED_CIDRS"] == \
+        "10.43.0.0/16,169.254.0.0/16"
+
+
+@pytest.mark.parametrize(("sets", "message"), [
+    (("grading.sandboxDomain=learn.podium.test",),
+     'grading.sandboxDomain "learn.podium.test" equals Podium\'s own host "learn.podium.test"'),
+    (("grading.sandboxDomain=podium.test",),
+     'grading.sandboxDomain "podium.test" contains Podium\'s own host "learn.podium.test"'),
+    (("grading.sandboxDomain=labs.learn.podium.test",),
+     'grading.sandboxDomain "labs.learn.podium.test" sits under Podium\'s own host "learn.podium.test"'),
+    (("config.extraAllowedHosts=www.school.test\\,.labs.school.test", "grading.sandboxDomain=school.test"),
+     'grading.sandboxDomain "school.test" contains Podium\'s own host "www.school.test"'),
+    (("config.extraAllowedHosts=.labs.school.test", "grading.sandboxDomain=x.labs.school.test"),
+     'sits under Podium\'s own host "labs.school.test"'),
+    (("grading.sandboxIngressClass=nginx",),
+     'grading.sandboxIngressClass "nginx" is Podium\'s own ingress.className'),
+    (("ingress.className=podium-sandbox",),
+     'grading.sandboxIngressClass "podium-sandbox" is Podium\'s own ingress.className'),
+])
+def test_chart_refuses_a_sandbox_domain_or_class_that_shares_podiums(sets, message):
+    result = render(sets=sets, check=False)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_a_sandbox_domain_beside_podiums_host_renders():
+    rendered = parse(render(sets=("grading.sandboxDomain=labs.podium-sandbox.test",
+                                  "grading.sandboxIngressClass=traefik-sandbox")).stdout)
+    assert rendered.get("ConfigMap", "podium-config")["data"]["GRADING_SANDBOX_DOMAIN"] == \
+        "labs.podium-sandbox.test"
+
+
+ANP_API = "policy.networking.k8s.io/v1alpha1/AdminNetworkPolicy"
+
+
+def render_for_a_cluster_serving(api: str, *sets: str) -> Rendered:
+    """`helm install` asks the cluster which APIs it serves; --api-versions says it offline."""
+    args = ["template", RELEASE, str(CHART), "--namespace", NAMESPACE, "--kube-version", KUBE_VERSION,
+            "--api-versions", api]
+    for item in sets:
+        args += ["--set", item]
+    return parse(helm(*args).stdout)
+
+
+def test_admin_network_policy_denies_sandbox_egress_to_the_denied_ranges_and_nodes():
+    from grading.sandbox import DEFAULT_DENIED_CIDRS, MANAGED_BY, MANAGER
+
+    (anp,) = render_for_a_cluster_serving(ANP_API).of_kind("AdminNetworkPolicy")
+    assert anp["apiVersion"] == "policy.networking.k8s.io/v1alpha1"
+    assert "namespace" not in anp["metadata"]  # cluster-scoped
+    spec = anp["spec"]
+    assert 0 <= spec["priority"] <= 1000
+    assert spec["subject"] == {"namespaces": {"matchLabels": {MANAGED_BY: MANAGER}}}
+    assert "ingress" not in spec
+    (rule,) = spec["egress"]
+    assert rule["action"] == "Deny"
+    networks = next(peer["networks"] for peer in rule["to"] if "networks" in peer)
+    assert set(DEFAULT_DENIED_CIDRS) <= set(networks)
+    assert {"169.254.0.0/16", "fe80::/10"} <= set(networks)
+    assert {"nodes": {}} in rule["to"]
+    assert len(rule["name"]) <= 100 and len(networks) <= 25
+    custom = render_for_a_cluster_serving(ANP_API, "grading.sandboxDeniedCIDRs={10.43.0.0/16}")
+    assert custom.of_kind("AdminNetworkPolicy")[0]["spec"]["egress"][0]["to"][0] == \
+        {"networks": ["10.43.0.0/16"]}
+
+
+@pytest.mark.parametrize(("sets", "served", "expected"), [
+    ((), True, 1),                                            # auto, and the cluster serves ANP
+    ((), False, 0),                                           # auto: nothing a cluster cannot take
+    (("grading.adminNetworkPolicy.enabled=true",), False, 1),  # GitOps: always
+    (("grading.adminNetworkPolicy.enabled=false",), True, 0),
+    (("grading.clusterAccess=false", "grading.adminNetworkPolicy.enabled=true"), True, 0),
+])
+def test_admin_network_policy_is_on_with_cluster_access_where_the_cluster_serves_it(sets, served, expected):
+    rendered = render_for_a_cluster_serving(ANP_API if served else "v1/Pod", *sets)
+    assert len(rendered.of_kind("AdminNetworkPolicy")) == expected
 
 
 def test_service_monitor_scrapes_the_web_metrics_port(external_chart):
