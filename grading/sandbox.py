@@ -405,25 +405,24 @@ class IngressRewrite:
 
     def hosts(self, obj: dict) -> dict[str, str]:
         """student host -> sandbox host, for every host the Ingress names."""
-        spec = obj.get("spec") or {}
-        names = [r.get("host") for r in spec.get("rules") or [] if isinstance(r, dict)]
-        names += [h for t in spec.get("tls") or [] if isinstance(t, dict) for h in t.get("hosts") or []]
+        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+        rules = spec.get("rules") if isinstance(spec.get("rules"), list) else []
+        tls = spec.get("tls") if isinstance(spec.get("tls"), list) else []
+        names = [r.get("host") for r in rules if isinstance(r, dict)]
+        for entry in tls:
+            if isinstance(entry, dict) and isinstance(entry.get("hosts"), list):
+                names += entry["hosts"]
         return {h: self.host(h) for h in names if isinstance(h, str) and h}
 
     def apply(self, obj: dict) -> dict:
         """A copy of `obj` as the sandbox applies it (non-Ingress objects unchanged)."""
         if obj.get("kind") != "Ingress":
             return obj
-        mapping = self.hosts(obj)
         out = copy.deepcopy(obj)
-        spec = out.setdefault("spec", {})
-        for rule in spec.get("rules") or []:
-            if isinstance(rule, dict) and rule.get("host") in mapping:
-                rule["host"] = mapping[rule["host"]]
-        for tls in spec.get("tls") or []:
-            if isinstance(tls, dict) and tls.get("hosts"):
-                tls["hosts"] = [mapping.get(h, h) for h in tls["hosts"]]
-        spec["ingressClassName"] = self.ingress_class
+        if not isinstance(out.get("spec"), dict):
+            out["spec"] = {}
+        _map_hosts(out["spec"], self.hosts(obj))
+        out["spec"]["ingressClassName"] = self.ingress_class
         annotations = (out.get("metadata") or {}).get("annotations")
         if isinstance(annotations, dict):
             annotations.pop(INGRESS_CLASS_ANNOTATION, None)
@@ -431,15 +430,11 @@ class IngressRewrite:
 
     def restore(self, observed: dict, original: dict) -> dict:
         """The observed Ingress in the student's own words: hosts and class as submitted."""
-        back = {v: k for k, v in self.hosts(original).items()}
         out = copy.deepcopy(observed)
-        spec = out.setdefault("spec", {})
-        for rule in spec.get("rules") or []:
-            if isinstance(rule, dict) and rule.get("host") in back:
-                rule["host"] = back[rule["host"]]
-        for tls in spec.get("tls") or []:
-            if isinstance(tls, dict) and tls.get("hosts"):
-                tls["hosts"] = [back.get(h, h) for h in tls["hosts"]]
+        if not isinstance(out.get("spec"), dict):
+            out["spec"] = {}
+        spec = out["spec"]
+        _map_hosts(spec, {v: k for k, v in self.hosts(original).items()})
         written = (original.get("spec") or {}).get("ingressClassName")
         if written is None:
             spec.pop("ingressClassName", None)
@@ -458,6 +453,16 @@ class IngressRewrite:
             for student, sandboxed in self.hosts(obj).items():
                 text = text.replace(sandboxed, student)
         return text.replace(self.ingress_class, "the sandbox's ingress class")
+
+
+def _map_hosts(spec: dict, mapping: dict[str, str]) -> None:
+    """Replace, in place, the hosts of an Ingress spec's rules and TLS entries found in `mapping`."""
+    for rule in spec.get("rules") if isinstance(spec.get("rules"), list) else []:
+        if isinstance(rule, dict) and isinstance(rule.get("host"), str):
+            rule["host"] = mapping.get(rule["host"], rule["host"])
+    for tls in spec.get("tls") if isinstance(spec.get("tls"), list) else []:
+        if isinstance(tls, dict) and isinstance(tls.get("hosts"), list):
+            tls["hosts"] = [mapping.get(h, h) if isinstance(h, str) else h for h in tls["hosts"]]
 
 
 def domain_overlap(a: str, b: str) -> bool:

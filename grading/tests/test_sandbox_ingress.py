@@ -68,6 +68,15 @@ def test_an_ingress_without_a_class_gets_the_sandbox_class():
     assert REWRITE.apply(ingress("api.podium.test", cls=None))["spec"]["ingressClassName"] == "podium-sandbox"
 
 
+def test_malformed_ingresses_are_rewritten_without_an_exception():
+    odd = {"kind": "Ingress", "metadata": {"name": "x"}, "spec": None}
+    assert REWRITE.apply(odd)["spec"] == {"ingressClassName": "podium-sandbox"}
+    weird = {"kind": "Ingress", "metadata": {"name": "x"},
+             "spec": {"rules": [{"host": ["a"]}, "r"], "tls": [{"hosts": "api.podium.test"}, {"hosts": [1]}]}}
+    assert REWRITE.apply(weird)["spec"]["rules"] == [{"host": ["a"]}, "r"]
+    assert REWRITE.restore(REWRITE.apply(weird), weird)["spec"] == weird["spec"]
+
+
 def test_other_kinds_pass_unchanged():
     service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"}, "spec": {}}
     assert REWRITE.apply(service) is service
