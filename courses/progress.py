@@ -206,7 +206,9 @@ def cohort_progress(cohort) -> list[StudentRow]:
     """One row per enrolled student, in four queries whatever the cohort's size."""
     from django.db.models import Count
 
-    enrollments = list(cohort.enrollments.select_related("student"))
+    from courses.visibility import cohort_students  # accepted places only (issue 12 item 8)
+
+    enrollments = list(cohort_students(cohort).select_related("student"))
     student_ids = [e.student_id for e in enrollments]
     lessons = {lesson.pk: lesson for lesson in Lesson.objects.filter(course_id=cohort.course_id)
                .only("id", "number", "title")}

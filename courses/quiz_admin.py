@@ -1,8 +1,6 @@
 """Quiz admin: settings and questions (read-only: they come from quiz.yaml), attempts
 (view, reset, extend time), per-cohort results as CSV, and item analysis."""
 
-import csv
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -12,11 +10,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from courses import csv_export
 from courses import quiz as quiz_service
 from courses.admin_base import ReadOnlyContentAdmin
 from courses.models import Answer, Attempt, Cohort, Question, Quiz
 from courses.quiz_stats import analyse
-from courses.visibility import taught_by
+from courses.visibility import cohort_students, taught_by
 
 
 def _visible_cohorts(user):
@@ -96,7 +95,7 @@ class QuizAdmin(admin.ModelAdmin):
         cohort = cohorts.filter(pk=request.GET.get("cohort") or 0).first() or cohorts.first()
         rows = []
         if cohort:
-            enrollments = list(cohort.enrollments.select_related("student"))
+            enrollments = list(cohort_students(cohort).select_related("student"))  # accepted only
             attempts: dict[int, list[Attempt]] = {}
             for a in Attempt.objects.filter(quiz=quiz, user_id__in=[e.student_id for e in enrollments]):
                 attempts.setdefault(a.user_id, []).append(a)
@@ -109,7 +108,7 @@ class QuizAdmin(admin.ModelAdmin):
         if request.GET.get("format") == "csv" and cohort:
             response = HttpResponse(content_type="text/csv")
             response["Content-Disposition"] = f'attachment; filename="quiz-{quiz.pk}-cohort-{cohort.pk}.csv"'
-            writer = csv.writer(response)
+            writer = csv_export.writer(response)  # neutralises formula cells
             writer.writerow(["email", "name", "attempts", "best_score", "max_score", "passed"])
             for r in rows:
                 writer.writerow([r["email"], r["name"], r["attempts"], "" if r["best"] is None else r["best"],

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import F
@@ -21,6 +21,7 @@ from courses.content_files import CourseSpec, read_course
 from courses.import_report import ImportReport, content_hash, update_if_changed
 from courses.markdown import render_markdown
 from courses.models import ChecklistTick, Cohort, Course, CourseVisit, Enrollment, Lesson, LessonCompletion
+from courses.models.cohorts import EnrollmentEvent
 from courses.quiz_files import read_quiz
 from courses.quiz_import import quiz_write
 from courses.yaml_lines import ContentError, ContentErrors
@@ -230,9 +231,10 @@ def checklist_toggle(*, user, course: Course, kind: str, key: str) -> bool:
 
 @dataclass
 class EnrolmentReport:
-    enrolled: list[str] = field(default_factory=list)
+    enrolled: list[str] = field(default_factory=list)  # enrolled directly (superusers only)
+    invited: list[str] = field(default_factory=list)  # invitations the students must accept
+    created: list[str] = field(default_factory=list)  # of those, accounts created for new emails
     already: list[str] = field(default_factory=list)
-    invited: list[str] = field(default_factory=list)  # accounts created for new emails
     invalid: list[str] = field(default_factory=list)
 
 
@@ -250,12 +252,29 @@ def parse_email_csv(text: str) -> list[str]:
     return emails
 
 
-@transaction.atomic
-def cohort_enroll_emails(*, cohort: Cohort, emails: list[str]) -> EnrolmentReport:
-    """Enrol students by email, creating invited accounts (no usable password) for new emails.
+Event = EnrollmentEvent.Action
 
-    Invited students set their password through the password-reset link.
+
+def record_enrollment_event(*, action: str, by, enrollment: Enrollment, detail: str = "") -> None:
+    """Add a row to the enrolment audit trail (courses.models.cohorts.EnrollmentEvent)."""
+    EnrollmentEvent.objects.create(
+        action=action, actor=by, actor_email=getattr(by, "email", "") or str(by or "system"),
+        cohort=enrollment.cohort, cohort_name=str(enrollment.cohort)[:120],
+        student=enrollment.student, student_email=enrollment.student.email, detail=detail[:200])
+
+
+@transaction.atomic
+def cohort_enroll_emails(*, cohort: Cohort, emails: list[str], by, direct: bool = False) -> EnrolmentReport:
+    """Invite students to `cohort` by email; with `direct` (superusers only), enrol them outright.
+
+    An invitation is an INVITED enrolment: it counts for nothing an instructor sees until the
+    student accepts it (invitation_respond). New emails get an account with no usable password;
+    they choose one through the emailed link, log in and accept on their dashboard like anyone.
+    A declined invitation can be sent again; any other existing place is left as it is (a
+    direct enrolment turns a pending invitation into a place).
     """
+    if direct and not by.is_superuser:
+        raise PermissionDenied("Only administrators enrol students without an invitation.")
     report = EnrolmentReport()
     seen = set()
     for raw in emails:
@@ -269,35 +288,106 @@ def cohort_enroll_emails(*, cohort: Cohort, emails: list[str]) -> EnrolmentRepor
             report.invalid.append(raw)
             continue
         user = User.objects.filter(email__iexact=email).first()
-        status = Enrollment.Status.ACTIVE
         if user is None:
             user = User(username=email, email=email)
             user.set_unusable_password()
             user.save()
-            report.invited.append(email)
-            status = Enrollment.Status.INVITED
-        _, created = Enrollment.objects.get_or_create(cohort=cohort, student=user,
-                                                      defaults={"status": status})
-        (report.enrolled if created else report.already).append(email)
+            report.created.append(email)
+        status = Enrollment.Status.ACTIVE if direct else Enrollment.Status.INVITED
+        enrollment, created = Enrollment.objects.select_for_update().get_or_create(
+            cohort=cohort, student=user, defaults={"status": status})
+        reopen = ((Enrollment.Status.INVITED, Enrollment.Status.DECLINED) if direct
+                  else (Enrollment.Status.DECLINED,))
+        if not created and enrollment.status in reopen:
+            enrollment.status = status
+            enrollment.save(update_fields=["status"])
+        elif not created:
+            report.already.append(email)
+            continue
+        (report.enrolled if direct else report.invited).append(email)
+        record_enrollment_event(action=Event.ENROLLED if direct else Event.INVITED, by=by,
+                                enrollment=enrollment,
+                                detail="new account" if email in report.created else "")
     return report
 
 
-def send_invitations(*, emails: list[str], request) -> int:
-    """Email each invited student a link to set their password (Django's reset-confirm view)."""
+@transaction.atomic
+def invitation_respond(*, student, enrollment_id: int, accept: bool) -> Enrollment:
+    """The student's answer to their own pending invitation. Raises Enrollment.DoesNotExist for
+    anyone else's, or one that is no longer pending (the view answers 404)."""
+    enrollment = Enrollment.objects.select_for_update().select_related("cohort").get(
+        pk=enrollment_id, student=student, status=Enrollment.Status.INVITED)
+    enrollment.status = Enrollment.Status.ACTIVE if accept else Enrollment.Status.DECLINED
+    enrollment.save(update_fields=["status"])
+    record_enrollment_event(action=Event.ACCEPTED if accept else Event.DECLINED, by=student,
+                            enrollment=enrollment)
+    return enrollment
+
+
+def pending_invitations(user):
+    """The invitations `user` has not answered yet, for their dashboard."""
+    if not user.is_authenticated:
+        return Enrollment.objects.none()
+    return (Enrollment.objects.filter(student=user, status=Enrollment.Status.INVITED)
+            .select_related("cohort__course").prefetch_related("cohort__instructors")
+            .order_by("enrolled_at"))
+
+
+@transaction.atomic
+def enrollment_set_status(*, enrollment: Enrollment, status: str, by) -> None:
+    """Change an enrolment's status as an instructor or admin, recorded in the audit trail.
+
+    Instructors move an enrolment only between the accepted states: they cannot turn an
+    invitation into a place (that is the student's answer) nor a place back into an invitation.
+    """
+    old = Enrollment.objects.select_for_update().get(pk=enrollment.pk).status
+    if old == status:
+        return
+    if not by.is_superuser and (old not in Enrollment.ACCEPTED or status not in Enrollment.ACCEPTED):
+        raise PermissionDenied("Only the student can accept or decline an invitation.")
+    enrollment.status = status
+    enrollment.save(update_fields=["status"])
+    direct = old in (Enrollment.Status.INVITED, Enrollment.Status.DECLINED) and status in Enrollment.ACCEPTED
+    labels = dict(Enrollment.Status.choices)
+    record_enrollment_event(action=Event.ENROLLED if direct else Event.STATUS, by=by, enrollment=enrollment,
+                            detail=f"{labels.get(old, old)} → {labels.get(status, status)}")
+
+
+@transaction.atomic
+def enrollment_remove(*, enrollment: Enrollment, by) -> None:
+    """Delete an enrolment (or withdraw an invitation), recorded in the audit trail."""
+    record_enrollment_event(action=Event.REMOVED, by=by, enrollment=enrollment,
+                            detail=f"was {enrollment.get_status_display()}")
+    enrollment.delete()
+
+
+def send_invitations(*, cohort: Cohort, emails: list[str], request, direct: bool = False) -> int:
+    """Email each student about their place in `cohort`: accounts without a password get a link
+    to choose one (Django's reset-confirm view); everyone is told where to accept."""
     from django.contrib.auth.tokens import default_token_generator
     from django.core.mail import send_mass_mail
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
 
+    dashboard = request.build_absolute_uri(reverse("dashboard"))
+    course = cohort.course.title
     messages = []
     for user in User.objects.filter(email__in=emails):
-        uid = urlsafe_base64_encode(force_bytes(user.pk))
-        token = default_token_generator.make_token(user)
-        link = request.build_absolute_uri(reverse("password_reset_confirm", args=[uid, token]))
-        body = (f"You have been enrolled in a course on Podium.\n\n"
-                f"Choose your password to get started:\n{link}\n\n"
-                f"Your login is your email address: {user.email}\n")
-        messages.append(("You're invited to Podium", body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+        if direct:
+            body = f"An administrator enrolled you in {cohort} ({course}) on Podium.\n\n"
+            subject = f"You're enrolled in {cohort}"
+        else:
+            body = (f"You are invited to join {cohort} ({course}) on Podium. If you accept, the "
+                    f"cohort's instructors will see your progress, quiz attempts and lab submissions "
+                    f"for this course.\n\nAccept or decline on your dashboard: {dashboard}\n\n")
+            subject = f"You're invited to {cohort} on Podium"
+        if not user.has_usable_password():
+            uid = urlsafe_base64_encode(force_bytes(user.pk))
+            token = default_token_generator.make_token(user)
+            link = request.build_absolute_uri(reverse("password_reset_confirm", args=[uid, token]))
+            body += (f"First choose your password:\n{link}\n\n"
+                     f"Your login is your email address: {user.email}\n")
+        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
     return send_mass_mail(messages, fail_silently=False) if messages else 0
 
 

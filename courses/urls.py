@@ -5,6 +5,8 @@ from courses import quiz_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("invitations/<int:enrollment_id>/<str:answer>/", views.invitation_respond,
+         name="invitation-respond"),
     path("courses/<slug:course_slug>/", views.course_detail, name="course"),
     path("courses/<slug:course_slug>/checklist/<slug:kind>/<slug:key>/", views.checklist_toggle,
          name="checklist-toggle"),

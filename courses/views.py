@@ -4,6 +4,7 @@ Views check access, parse, call a service or selector, render. Pages and their h
 come from the same template (template partials), so markup is written once.
 """
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from courses import progress, services
 from courses.lesson_page import lesson_page
-from courses.models import ChecklistTick, Course, Lesson
+from courses.models import ChecklistTick, Course, Enrollment, Lesson
 
 
 def _get_lesson(course_slug: str, lesson_slug: str) -> Lesson:
@@ -97,4 +98,26 @@ def checklist_toggle(request: HttpRequest, course_slug: str, kind: str, key: str
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "courses/dashboard.html", {"rows": progress.dashboard(request.user)})
+    return render(request, "courses/dashboard.html", {
+        "rows": progress.dashboard(request.user),
+        "invitations": services.pending_invitations(request.user),
+    })
+
+
+@require_POST
+@login_required
+def invitation_respond(request: HttpRequest, enrollment_id: int, answer: str) -> HttpResponse:
+    """Accept or decline one's own pending invitation to a cohort (404 for anyone else's)."""
+    if answer not in ("accept", "decline"):
+        raise Http404("No such answer")
+    try:
+        enrollment = services.invitation_respond(student=request.user, enrollment_id=enrollment_id,
+                                                 accept=answer == "accept")
+    except Enrollment.DoesNotExist:
+        raise Http404("No such invitation") from None
+    if answer == "accept":
+        messages.success(request, f"You joined {enrollment.cohort}. Its instructors can now see your "
+                                  f"progress and work in {enrollment.cohort.course.title}.")
+    else:
+        messages.info(request, f"You declined the invitation to {enrollment.cohort}.")
+    return redirect("dashboard")

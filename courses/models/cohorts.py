@@ -37,6 +37,14 @@ class Enrollment(models.Model):
         ACTIVE = "active", "Active"
         COMPLETED = "completed", "Completed"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        DECLINED = "declined", "Declined"
+
+    # An enrolment counts (its cohort's instructors see the student's work, progress and
+    # exports: courses.visibility) only once the student accepted the invitation or a superuser
+    # enrolled them directly. INVITED and DECLINED leave these states only through the student
+    # (courses.services.invitation_respond) or a superuser; instructors move an enrolment only
+    # between these three (courses.admin.EnrollmentAdmin).
+    ACCEPTED = (Status.ACTIVE, Status.COMPLETED, Status.WITHDRAWN)
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="enrollments")
     student = models.ForeignKey(
@@ -53,3 +61,39 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} in {self.cohort}"
+
+
+class EnrollmentEvent(models.Model):
+    """The audit trail of enrolment changes: who did what, when, to which student in which cohort.
+
+    Rows are only ever added (courses.services.record_enrollment_event); the admin shows them
+    read-only to superusers. Names and emails are copied so the trail outlives deleted rows.
+    """
+
+    class Action(models.TextChoices):
+        INVITED = "invited", "Invited"
+        ACCEPTED = "accepted", "Accepted the invitation"
+        DECLINED = "declined", "Declined the invitation"
+        ENROLLED = "enrolled", "Enrolled directly"
+        STATUS = "status", "Status changed"
+        REMOVED = "removed", "Removed from the cohort"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    actor_email = models.CharField("by", max_length=254)
+    cohort = models.ForeignKey(Cohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    cohort_name = models.CharField("cohort", max_length=120)
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    student_email = models.CharField("student", max_length=254)
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "enrolment change"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email}: {self.get_action_display()} " \
+               f"{self.student_email} ({self.cohort_name})"

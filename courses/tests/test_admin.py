@@ -69,7 +69,8 @@ def test_bulk_enrol_from_csv_creates_invited_accounts_and_emails_them(client, iv
                            {"emails": "new2@example.com", "csv_file": upload}, follow=True)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Enrolled 2 student(s); 2 new account(s) invited; 1 already enrolled." in html
+    assert ("Invited 2 student(s): they appear in the cohort once they accept; 2 new account(s) "
+            "created; 1 already in the cohort or invited.") in html
     assert "not-an-email" in html
     new = User.objects.get(email="new1@example.com")
     assert not new.has_usable_password()
@@ -78,12 +79,12 @@ def test_bulk_enrol_from_csv_creates_invited_accounts_and_emails_them(client, iv
     assert "/accounts/reset/" in mail.outbox[0].body
 
 
-def test_invited_student_sets_password_through_the_link(client, cohort):
-    cohort_enroll_emails(cohort=cohort, emails=["new@example.com"])
+def test_invited_student_sets_password_through_the_link(client, cohort, ivy):
+    cohort_enroll_emails(cohort=cohort, emails=["new@example.com"], by=ivy)
     from django.test import RequestFactory
 
     from courses.services import send_invitations
-    send_invitations(emails=["new@example.com"], request=RequestFactory().get("/"))
+    send_invitations(cohort=cohort, emails=["new@example.com"], request=RequestFactory().get("/"))
     link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
     path = link.split("testserver", 1)[1]
     response = client.get(path, follow=True)
@@ -126,3 +127,100 @@ def test_instructors_group_has_the_cohort_permissions():
     perms = set(Group.objects.get(name="Instructors").permissions.values_list("codename", flat=True))
     assert {"view_cohort", "change_cohort", "add_cohort", "view_enrollment"} <= perms
     assert "delete_cohort" not in perms and "change_course" not in perms
+
+
+# --- issue 12 item 18b: the cohort page no longer inlines every enrolment ------------------
+
+def _crowd(cohort, count: int) -> None:
+    """`count` more accepted students in `cohort`, made in bulk."""
+    users = User.objects.bulk_create(User(username=f"s{i}@example.com", email=f"s{i}@example.com")
+                                     for i in range(count))
+    Enrollment.objects.bulk_create(Enrollment(cohort=cohort, student=u) for u in users)
+
+
+@pytest.mark.parametrize("students", [3, 600])
+def test_cohort_page_costs_the_same_whatever_the_cohort_size_and_links_to_the_enrolment_list(
+        client, ivy, cohort, students, django_assert_num_queries):
+    _crowd(cohort, students)
+    client.force_login(ivy)
+    url = reverse("admin:courses_cohort_change", args=[cohort.pk])
+    client.get(url)  # warm the session and content-type caches
+    # Session, user, the cohort with its two counts, permissions, "teaches" (once), the quiz
+    # override inline and its choices: nothing per student (before: one form per student).
+    with django_assert_num_queries(9):
+        response = client.get(url)
+    html = response.content.decode()
+    listing = reverse("admin:courses_enrollment_changelist") + f"?cohort__id__exact={cohort.pk}"
+    link = f'<a href="{listing}">{students + 1} student(s), 0 invitation(s) pending'
+    assert link in html.replace("&amp;", "&")
+    assert html.count("<input") + html.count("<select") < 40  # no field per student
+    assert "s1@example.com" not in html
+    # Saving posts a handful of fields, not thousands (TooManyFieldsSent).
+    response = client.post(url, {"name": "Spring", "course": cohort.course_id, "starts_on": "2026-03-01",
+                                 "ends_on": "", "quiz_overrides-TOTAL_FORMS": "0",
+                                 "quiz_overrides-INITIAL_FORMS": "0"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def test_enrolment_list_filtered_by_cohort_is_paginated_and_scoped(client, ivy, charlie, cohort,
+                                                                   other_cohort):
+    _crowd(cohort, 250)
+    client.force_login(ivy)
+    url = reverse("admin:courses_enrollment_changelist") + f"?cohort__id__exact={cohort.pk}"
+    response = client.get(url)
+    assert response.context["cl"].result_count == 251
+    assert len(response.context["cl"].result_list) == 100
+    assert "Autumn" not in response.content.decode()  # the cohort filter lists ivy's cohorts only
+
+    client.force_login(charlie)
+    assert client.get(reverse("admin:courses_cohort_change", args=[cohort.pk])).status_code == 302
+    response = client.get(url)
+    assert response.context["cl"].result_count == 0
+    assert "Spring" not in response.content.decode()
+
+
+# --- issue 12 item 11: CSV exports neutralise formulas -----------------------------------
+
+HOSTILE_NAMES = ['=HYPERLINK("http://evil","x")', "-2+3", "@SUM(1)", "\t=1", "\r=1", "+1"]
+
+
+def _csv_rows(response) -> list[list[str]]:
+    import csv
+    import io
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_progress_csv_neutralises_formula_names(client, ivy, cohort):
+    for i, name in enumerate(HOSTILE_NAMES):
+        user = User.objects.create_user(username=f"h{i}@example.com", email=f"h{i}@example.com",
+                                        first_name=name)
+        Enrollment.objects.create(cohort=cohort, student=user)
+    client.force_login(ivy)
+    rows = _csv_rows(client.get(reverse("admin:courses_cohort_progress", args=[cohort.pk]) + "?format=csv"))
+    names = {r[0]: r[1] for r in rows[1:]}
+    # (get_full_name() strips the leading tab and CR: what is left is still neutralised.)
+    assert [names[f"h{i}@example.com"] for i in range(len(HOSTILE_NAMES))] == [
+        "'" + n.strip() for n in HOSTILE_NAMES]
+    assert names["alice@example.com"] == "Alice"
+
+
+def test_quiz_results_csv_neutralises_formula_names(client, quiz, ivy):
+    import datetime
+    cohort = Cohort.objects.create(name="Q", course=quiz.course, starts_on=datetime.date(2026, 1, 1))
+    cohort.instructors.add(ivy)
+    for i, name in enumerate(HOSTILE_NAMES):
+        user = User.objects.create_user(username=f"h{i}@example.com", email=f"h{i}@example.com",
+                                        first_name=name)
+        Enrollment.objects.create(cohort=cohort, student=user)
+    client.force_login(ivy)
+    url = reverse("admin:courses_quiz_results", args=[quiz.pk]) + f"?cohort={cohort.pk}&format=csv"
+    rows = _csv_rows(client.get(url))
+    assert sorted(r[1] for r in rows[1:]) == sorted("'" + n.strip() for n in HOSTILE_NAMES)
+    assert all(r[2] == "0" for r in rows[1:])  # numbers stay numbers
+
+
+def test_safe_cell_leaves_ordinary_text_and_numbers_alone():
+    from courses.csv_export import safe_cell
+    ordinary = ("Alice", "a-b", "", None, -2, 3.5, "50%")
+    assert [safe_cell(v) for v in ordinary] == ["Alice", "a-b", "", "", -2, 3.5, "50%"]
+    assert [safe_cell(v) for v in HOSTILE_NAMES] == ["'" + v for v in HOSTILE_NAMES]
