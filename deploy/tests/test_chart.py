@@ -1,6 +1,7 @@
 """The Helm chart: lint, render, validate against Kubernetes 1.31, and the security rules every
 container follows."""
 
+import ipaddress
 import json
 import shutil
 import subprocess
@@ -383,14 +384,26 @@ def test_admin_network_policy_denies_sandbox_egress_to_the_denied_ranges_and_nod
     assert "ingress" not in spec
     (rule,) = spec["egress"]
     assert rule["action"] == "Deny"
-    networks = next(peer["networks"] for peer in rule["to"] if "networks" in peer)
+    # What the standard-channel CRD (network-policy-api v0.1.x) accepts: each peer exactly one of
+    # namespaces/pods/networks, 1-25 valid CIDRs, a rule name of at most 100 characters.
+    assert all(len(peer) == 1 and set(peer) <= {"namespaces", "pods", "networks"} for peer in rule["to"])
+    (networks,) = [peer["networks"] for peer in rule["to"]]
+    assert all(ipaddress.ip_network(cidr) for cidr in networks)
     assert set(DEFAULT_DENIED_CIDRS) <= set(networks)
     assert {"169.254.0.0/16", "fe80::/10"} <= set(networks)
-    assert {"nodes": {}} in rule["to"]
-    assert len(rule["name"]) <= 100 and len(networks) <= 25
+    assert len(rule["name"]) <= 100 and 1 <= len(networks) <= 25
     custom = render_for_a_cluster_serving(ANP_API, "grading.sandboxDeniedCIDRs={10.43.0.0/16}")
     assert custom.of_kind("AdminNetworkPolicy")[0]["spec"]["egress"][0]["to"][0] == \
         {"networks": ["10.43.0.0/16"]}
+
+
+def test_readme_tells_operators_the_cluster_requirements():
+    """Issue 12 item 7: what the chart cannot set itself is documented next to what it does."""
+    readme = (ROOT / "deploy" / "README.md").read_text()
+    security = readme[readme.index("## Sandbox security"):readme.index("## Checks in CI")]
+    for needed in ("DenyServiceExternalIPs", "CVE-2020-8554", "AdminNetworkPolicy", "CNI must implement",
+                   "grading.sandboxDeniedCIDRs", "grading.sandboxDomain", "grading.sandboxIngressClass"):
+        assert needed in security, needed
 
 
 @pytest.mark.parametrize(("sets", "served", "expected"), [
