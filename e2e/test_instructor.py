@@ -1,12 +1,14 @@
-"""Journey 4: an instructor in admin creates a cohort, enrols students from a CSV file, views
-the cohort's progress and quiz results, regrades a submission and exports CSV files."""
+"""Journey 4: an instructor in admin creates a cohort, invites students from a CSV file (a
+student appears in the cohort once they accept on their dashboard), views the cohort's progress
+and quiz results, regrades a submission and exports CSV files."""
 
 import csv
 import io
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from e2e import browser as b
 from e2e.browser import assert_focus_visible, press_tab_until
 
 
@@ -28,7 +30,21 @@ def _download_csv(page: Page, link) -> list[list[str]]:
     return list(csv.reader(io.StringIO(open(info.value.path(), encoding="utf-8").read())))  # noqa: SIM115
 
 
-def test_instructor_creates_cohort_enrols_from_csv_views_progress_and_results(page: Page, people, tmp_path):
+def _accept_invitation(browser: Browser, people, student: str, cohort: str) -> None:
+    """The student, in their own browser, accepts the invitation on their dashboard."""
+    context = browser.new_context(base_url=people.site.base_url)
+    try:
+        page = context.new_page()
+        b.log_in(page, people.email(student), people.password)  # login lands on the dashboard
+        expect(page).to_have_url(re.compile(r"/dashboard/$"))
+        page.get_by_role("button", name=f"Accept the invitation to {cohort}").click()
+        expect(page.locator(".messages")).to_contain_text(f"You joined {cohort}")
+    finally:
+        context.close()
+
+
+def test_instructor_creates_cohort_invites_from_csv_views_progress_and_results(page: Page, people, tmp_path,
+                                                                               browser: Browser):
     _admin_login(page, people.email("ivy"), people.password)
 
     page.goto("/admin/courses/cohort/add/")
@@ -44,16 +60,25 @@ def test_instructor_creates_cohort_enrols_from_csv_views_progress_and_results(pa
     page.get_by_label("…or a CSV file").set_input_files(roster)
     page.get_by_role("button", name="Enrol").click()
     messages = page.locator(".messagelist")
-    expect(messages).to_contain_text("Enrolled 2 student(s); 1 new account(s) invited")
+    expect(messages).to_contain_text("Invited 2 student(s)")
+    expect(messages).to_contain_text("1 new account(s) created")
     expect(messages).to_contain_text("not an email")
 
+    # Nobody is in the cohort until they accept: the progress page lists the invitations only.
     page.get_by_role("link", name="Progress").click()
     table = page.locator("#content table")
+    expect(table).not_to_contain_text(people.email("alice"))
+    pending = page.locator(".pending-invitations")
+    expect(pending).to_contain_text(people.email("alice"))
+    expect(pending).to_contain_text("new-dana@e2e.podium.test")
+
+    _accept_invitation(browser, people, "alice", "Gamma")
+    page.reload()
     expect(table).to_contain_text(people.email("alice"))
-    expect(table).to_contain_text("new-dana@e2e.podium.test")
+    expect(pending).not_to_contain_text(people.email("alice"))
     rows = _download_csv(page, page.get_by_role("link", name="Download CSV"))
     assert rows[0][:3] == ["email", "name", "status"]
-    assert {r[0] for r in rows[1:]} == {people.email("alice"), "new-dana@e2e.podium.test"}
+    assert {r[0] for r in rows[1:]} == {people.email("alice")}
 
     page.goto("/admin/courses/quiz/")
     page.get_by_role("link", name="Results").first.click()
@@ -113,8 +138,8 @@ def test_keyboard_alone_creates_a_cohort_and_enrols_a_student(page: Page, people
     press_tab_until(page, page.get_by_role("button", name="Enrol"))
     assert_focus_visible(page)
     page.keyboard.press("Enter")
-    expect(page.locator(".messagelist")).to_contain_text("Enrolled 1 student(s)")
+    expect(page.locator(".messagelist")).to_contain_text("Invited 1 student(s)")
 
     press_tab_until(page, page.get_by_role("link", name="Progress"))
     page.keyboard.press("Enter")
-    expect(page.locator("#content table")).to_contain_text(people.email("carol"))
+    expect(page.locator(".pending-invitations")).to_contain_text(people.email("carol"))
