@@ -247,6 +247,7 @@ def test_a_third_attempt_on_the_same_day_waits_for_the_cooldown(client, quiz_cou
     assert message in page
     home = client.get(reverse("quiz", args=[quiz_course.slug])).content.decode()
     assert message in home and "Start a new attempt" not in home
+    assert "2 failed attempts, then a 24 h pause" in home
 
     client.force_login(bob)  # another student is not affected
     assert start(client, quiz_course)[0] is not None
@@ -340,12 +341,22 @@ def test_override_cooldown_hours_must_be_sensible(quiz, cohort):
 
 
 def test_instructors_set_review_and_cooldown_per_cohort_in_the_admin(client, quiz, ivy, cohort):
-    QuizOverride.objects.create(quiz=quiz, cohort=cohort, show_review="never", cooldown_hours=12)
     client.force_login(ivy)
-    page = client.get(reverse("admin:courses_cohort_change", args=[cohort.pk])).content.decode()
+    url = reverse("admin:courses_cohort_change", args=[cohort.pk])
+    form = {"name": "Spring", "course": cohort.course_id, "starts_on": "2026-03-01", "ends_on": "",
+            "quiz_overrides-TOTAL_FORMS": "1", "quiz_overrides-INITIAL_FORMS": "0",
+            "quiz_overrides-0-quiz": quiz.pk, "quiz_overrides-0-show_review": "never",
+            "quiz_overrides-0-cooldown_after_failures": "3", "quiz_overrides-0-cooldown_hours": "0"}
+    refused = client.post(url, form)
+    assert refused.status_code == 200 and "Must be between 1 and 720 hours." in refused.content.decode()
+    assert not QuizOverride.objects.exists()
+    response = client.post(url, {**form, "quiz_overrides-0-cooldown_hours": "12"})
+    assert response.status_code == 302
+    saved = QuizOverride.objects.get(cohort=cohort)
+    assert (saved.show_review, saved.cooldown_after_failures, saved.cooldown_hours) == ("never", 3, 12)
+    page = client.get(url).content.decode()
     for field in ("show_review", "cooldown_after_failures", "cooldown_hours"):
         assert f'name="quiz_overrides-0-{field}"' in page
-    assert 'value="never" selected' in page and 'value="12"' in page
 
 
 # --- quiz.yaml --------------------------------------------------------------------------------------
