@@ -323,7 +323,7 @@ def submission_run(submission_id: int, token: str) -> str:
 
     pod_security = conf.pod_security_for(spec)
     report = grade_static(spec, files, limits=conf.limits(), on_stage=on_stage, pod_security=pod_security,
-                          denied_cidrs=conf.sandbox_denied_cidrs())
+                          denied_cidrs=conf.sandbox_denied_cidrs(), isolation=conf.parse_isolation())
     lesson_url = _lesson_urls(submission.lab.course)  # lazy: reads lessons on first use
     cluster_settings = conf.cluster_settings()
     if cluster_settings is None:
@@ -344,6 +344,13 @@ def _grade_live(submission: Submission, spec: LabSpec, report: GradeReport, sett
                              pod_security=pod_security,
                              on_stage=on_stage)
     live.merge_into(report, result, parsed, lesson_url)
+    if not result.settled and not result.problems and not getattr(result, "tampered", False):
+        # The run waited out the lab's time (the task's limits leave room for that): say what was
+        # still not ready then, first, so the failure explains itself.
+        waiting = [f"{v.title.split(' ')[0]}: {v.observed}" for v in result.verdicts
+                   if not v.passed and v.observed]
+        report.notes.insert(0, f"Did not become ready within {spec.time_limit_seconds} s (the lab's time "
+                               "limit)" + (": " + "; ".join(waiting) if waiting else "."))
 
 
 def _lesson_urls(course: Course) -> Callable[[str], str]:
@@ -368,6 +375,7 @@ def _lesson_urls(course: Course) -> Callable[[str], str]:
 
 def _store_report(submission_id: int, token: str, report: GradeReport,
                   lesson_url: Callable[[str], str] = lambda link: "") -> str:
+    report.cap()  # bounded errors and notes, whatever the live stage added (issue 12, item 13)
     status = Status.INVALID if report.invalid else Status.PASSED if report.passed else Status.FAILED
     with transaction.atomic():
         written = Submission.objects.filter(pk=submission_id, status=Status.RUNNING, claim=token).update(

@@ -2,16 +2,24 @@
 lab's own wait (so a sandbox that never settles ends `failed`, not `not_graded`), staleness
 covers the longest lab, and a worker that starts sweeps what a killed one left behind."""
 
+import contextlib
 import datetime
+import signal
 
 import pytest
 from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_ready
 from django.utils import timezone
 
 from grading import conf, services, tasks
 from grading.models import Lab, Submission
+from grading.tests import test_live_grading
 from grading.tests.conftest import GOOD, submit
+
+# The emulator fixtures of the live-grading tests, used here too.
+emu, live_cluster, quick_lab = (test_live_grading.emu, test_live_grading.live_cluster,
+                                test_live_grading.quick_lab)
 
 Status = Submission.Status
 
@@ -100,3 +108,56 @@ def test_a_start_up_sweep_that_fails_does_not_stop_the_worker(monkeypatch):
 
     monkeypatch.setattr(services, "sweep_stuck_submissions", down)
     assert tasks._sweep_at_start_up() is None
+
+
+NEVER_BOUND = GOOD + b"""\
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: models
+spec:
+  storageClassName: missing
+  accessModes: [ReadWriteOnce]
+  resources:
+    requests: {storage: 1Gi}
+"""  # no such storage class: the claim stays Pending for ever
+
+
+@contextlib.contextmanager
+def soft_time_limit(seconds: float):
+    """Celery's soft time limit as the worker delivers it: SoftTimeLimitExceeded raised in the
+    task wherever it is (the prefork pool signals the child; here a timer signals this thread)."""
+    def interrupt(signum, frame):
+        raise SoftTimeLimitExceeded()
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs POSIX interval timers")
+def test_a_sandbox_that_never_settles_ends_failed_with_the_reason(alice, quick_lab, live_cluster, settings):
+    """Scaled down: the lab waits 2 s, a claim on a missing storage class stays Pending. Under the limit
+    the grader computes it ends `failed`, saying what never became ready; under a limit equal to
+    the lab's wait (as 300 s was for the 300 s practical) it ended `not_graded`."""
+    settings.GRADING_LIVE_OVERHEAD = 15  # the emulator needs far less than a real cluster
+    settings.GRADING_TASK_SOFT_TIME_LIMIT = 1  # no floor above the scaled-down figures
+    submission = submit(alice, quick_lab, [("d.yaml", NEVER_BOUND)], run=False)
+    soft = services.grading_time_limits(submission.pk)[0]
+    assert soft == 2 + 15
+    with soft_time_limit(soft):
+        assert tasks.grade_submission.run(submission.pk) == Status.FAILED
+    submission.refresh_from_db()
+    assert submission.notes[0].startswith("Did not become ready within 2 s (the lab's time limit): ")
+    assert "PersistentVolumeClaim/models: Pending" in submission.notes[0]
+
+    Submission.objects.filter(pk=submission.pk).update(status=Status.NOT_GRADED)  # make room for another
+    again = submit(alice, quick_lab, [("d.yaml", NEVER_BOUND)], run=False)
+    with soft_time_limit(quick_lab.time_limit_seconds):
+        assert tasks.grade_submission.run(again.pk) == "not_graded"
+    assert test_live_grading.sandboxes_left(live_cluster) == []  # torn down even when interrupted
