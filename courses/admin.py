@@ -7,7 +7,8 @@ the enrolments in them; course content is read-only here because it comes from f
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -85,6 +86,12 @@ class QuizOverrideInline(admin.TabularInline):
     fields = ["quiz", "attempts_allowed", "time_limit_minutes"]
 
 
+def _enrolment_count(**filters):
+    counts = (Enrollment.objects.filter(cohort=OuterRef("pk"), **filters).order_by()
+              .values("cohort").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
 @admin.register(Cohort)
 class CohortAdmin(admin.ModelAdmin):
     list_display = ["name", "course", "starts_on", "ends_on", "student_count", "progress_link"]
@@ -102,9 +109,10 @@ class CohortAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request).select_related("course")
         if not request.user.is_superuser:
             qs = qs.filter(id__in=Cohort.objects.filter(instructors=request.user).values("id"))
-        return qs.annotate(
-            n_students=Count("enrollments", filter=Q(enrollments__status__in=Enrollment.ACCEPTED)),
-            n_invited=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.INVITED)))
+        # Subqueries, not Count() over a join: searching by a student's email joins the
+        # enrolments too, which would multiply a joined count.
+        return qs.annotate(n_students=_enrolment_count(status__in=Enrollment.ACCEPTED),
+                           n_invited=_enrolment_count(status=Enrollment.Status.INVITED))
 
     def get_fields(self, request, obj=None):
         fields = ["name", "course", "starts_on", "ends_on"]

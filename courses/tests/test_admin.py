@@ -224,3 +224,13 @@ def test_safe_cell_leaves_ordinary_text_and_numbers_alone():
     ordinary = ("Alice", "a-b", "", None, -2, 3.5, "50%")
     assert [safe_cell(v) for v in ordinary] == ["Alice", "a-b", "", "", -2, 3.5, "50%"]
     assert [safe_cell(v) for v in HOSTILE_NAMES] == ["'" + v for v in HOSTILE_NAMES]
+
+
+def test_cohort_list_counts_accepted_students_even_when_searching_by_email(client, ivy, cohort):
+    _crowd(cohort, 30)
+    Enrollment.objects.filter(student__email="s0@example.com").update(status=Enrollment.Status.INVITED)
+    client.force_login(ivy)
+    for query in ("", "?q=s1"):
+        response = client.get(reverse("admin:courses_cohort_changelist") + query)
+        assert [(c.name, c.n_students, c.n_invited) for c in response.context["cl"].result_list] == [
+            ("Spring", 30, 1)], query
