@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from deploy.tests.conftest import ROOT, parse, render
-from grading import policy, sandbox
+from grading import policy, policy_network, sandbox
 
 SUBMISSION = 7
 NAMESPACE = sandbox.namespace_name(SUBMISSION)
@@ -324,6 +324,16 @@ HOSTILE = {
     "PVC volumeName": ({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "c"},
                         "spec": {"volumeName": "pv-of-another", "accessModes": ["ReadWriteOnce"],
                                  "resources": {"requests": {"storage": "1Gi"}}}}, "volumeName"),
+    "volumeClaimTemplates volumeName": (
+        {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
+         "spec": {**_deployment()["spec"], "serviceName": "db", "volumeClaimTemplates": [
+             {"metadata": {"name": "data"}, "spec": {"volumeName": "pv-of-another",
+                                                     "accessModes": ["ReadWriteOnce"]}}]}},
+        "volumeName in a claim template"),
+    "ephemeral volume volumeName": (
+        _pod(volumes=[{"name": "scratch", "ephemeral": {"volumeClaimTemplate": {"spec": {
+            "volumeName": "pv-of-another", "accessModes": ["ReadWriteOnce"]}}}}]),
+        "volumeName in a claim template"),
     # Services (CVE-2020-8554)
     "Service externalIPs": (_service(externalIPs=["10.0.0.1"]), "CVE-2020-8554"),
     "Service NodePort": (_service(type="NodePort"), "ClusterIP"),
@@ -434,8 +444,8 @@ def test_the_cel_reserved_names_and_annotation_values_are_the_static_policys(app
     assert variables["reservedNamePrefix"] == policy.RESERVED_NAME_PREFIX
     assert variables["reservedKeyPrefix"] == policy.RESERVED_KEY_PREFIX
     assert (variables["managedByKey"], variables["managedByValue"]) == policy.MANAGED_BY_LABEL
-    assert variables["annotationValue"] == f"^{policy.INGRESS_ANNOTATION_VALUE.pattern}$"
-    assert re.fullmatch(policy.INGRESS_ANNOTATION_VALUE, "/$2")
+    assert variables["annotationValue"] == f"^{policy_network.INGRESS_ANNOTATION_VALUE.pattern}$"
+    assert re.fullmatch(policy_network.INGRESS_ANNOTATION_VALUE, "/$2")
 
 
 def test_the_chart_denies_at_least_the_ranges_the_grader_denies():
