@@ -83,7 +83,8 @@ class EnrolForm(forms.Form):
 class QuizOverrideInline(admin.TabularInline):
     model = QuizOverride
     extra = 0
-    fields = ["quiz", "attempts_allowed", "time_limit_minutes"]
+    fields = ["quiz", "attempts_allowed", "time_limit_minutes", "show_review", "cooldown_after_failures",
+              "cooldown_hours"]
 
 
 def _enrolment_count(**filters):

@@ -40,8 +40,8 @@ class QuizAdmin(admin.ModelAdmin):
     list_display = ["title", "course", "questions_per_attempt", "pass_percent", "time_limit_minutes",
                     "links"]
     readonly_fields = ["course", "title", "questions_per_attempt", "pass_percent", "attempts_allowed",
-                       "cooldown_minutes", "time_limit_minutes", "shuffle_questions", "shuffle_options",
-                       "show_review", "topics"]
+                       "cooldown_minutes", "cooldown_after_failures", "cooldown_hours", "time_limit_minutes",
+                       "shuffle_questions", "shuffle_options", "show_review", "topics"]
     exclude = ["description_html"]
     inlines = [QuestionInline]
 
