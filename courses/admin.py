@@ -136,6 +136,13 @@ class CohortAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (obj is None or _teaches(request.user, obj))
 
+    def delete_model(self, request, obj):
+        services.cohort_delete(cohort=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for cohort in queryset:
+            services.cohort_delete(cohort=cohort, by=request.user)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         if not change and not request.user.is_superuser:

@@ -361,6 +361,18 @@ def enrollment_remove(*, enrollment: Enrollment, by) -> None:
     enrollment.delete()
 
 
+@transaction.atomic
+def cohort_delete(*, cohort: Cohort, by) -> None:
+    """Delete a cohort (superusers only, in the admin); its enrolments' removal is audited."""
+    enrollments = list(cohort.enrollments.select_related("student"))
+    EnrollmentEvent.objects.bulk_create(
+        EnrollmentEvent(action=Event.REMOVED, actor=by, actor_email=by.email, cohort=cohort,
+                        cohort_name=str(cohort)[:120], student=e.student, student_email=e.student.email,
+                        detail=f"cohort deleted; was {e.get_status_display()}")
+        for e in enrollments)
+    cohort.delete()
+
+
 def send_invitations(*, cohort: Cohort, emails: list[str], request, direct: bool = False) -> int:
     """Email each student about their place in `cohort`: accounts without a password get a link
     to choose one (Django's reset-confirm view); everyone is told where to accept."""

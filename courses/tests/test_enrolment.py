@@ -292,3 +292,12 @@ def test_only_superusers_may_enrol_directly_through_the_service(charlie, other_c
     with pytest.raises(PermissionDenied):
         cohort_enroll_emails(cohort=other_cohort, emails=[alice.email], by=charlie, direct=True)
     assert not Cohort.objects.get(pk=other_cohort.pk).enrollments.filter(student=alice).exists()
+
+
+def test_deleting_a_cohort_records_each_removed_place(client, admin_user, other_cohort, bob):
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:courses_cohort_delete", args=[other_cohort.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    event = EnrollmentEvent.objects.get()
+    assert (event.action, event.actor, event.student, event.cohort, event.cohort_name, event.detail) == (
+        "removed", admin_user, bob, None, "Autumn", "cohort deleted; was Active")
