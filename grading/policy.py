@@ -19,22 +19,28 @@ from grading.checks.objects import WORKLOAD_KINDS
 from grading.parsing import ParsedObject, Problem
 from grading.pod_security import check_pod_security, containers_of
 from grading.policy_network import (
+    ALWAYS_DENIED_CIDRS,
     DEFAULT_DENIED_CIDRS,
+    INGRESS_ANNOTATIONS_ALLOWED,
+    MONITOR_ENDPOINT_FIELDS_ALLOWED,
+    MONITOR_SPEC_FIELDS_ALLOWED,
     check_ingress,
     check_monitor,
     check_network_policy,
     denied_networks,
+    host_in_domain,
     parse_cidr,
 )
-# Re-exported: the chart's tests and callers import these from grading.policy.
-from grading.policy_network import (  # noqa: F401
-    ALWAYS_DENIED_CIDRS,
-    INGRESS_ANNOTATIONS_ALLOWED,
-    MONITOR_ENDPOINT_FIELDS_ALLOWED,
-    MONITOR_SPEC_FIELDS_ALLOWED,
-    host_in_domain,
-)
 from grading.policy_shape import as_mapping, list_at, mapping_at, value_at
+
+# The sandbox policy's public names, policy_network's included: the chart's tests and callers
+# import them all from here.
+__all__ = [
+    "ALLOWED", "ALWAYS_DENIED_CIDRS", "CLUSTER_SCOPED", "DEFAULT_DENIED_CIDRS", "INGRESS_ANNOTATIONS_ALLOWED",
+    "MANAGED_BY_LABEL", "MONITOR_ENDPOINT_FIELDS_ALLOWED", "MONITOR_SPEC_FIELDS_ALLOWED", "QUOTAS", "RBAC",
+    "RESERVED_KEY_PREFIX", "RESERVED_NAME_PREFIX", "SandboxPolicy", "check_policy", "host_in_domain",
+    "pod_spec_path",
+]
 
 ALLOWED = {
     ("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"), ("apps/v1", "DaemonSet"),
@@ -249,7 +255,7 @@ def _check_pod_spec(obj: ParsedObject, base: list, pod_security: str) -> list[Pr
         # Stricter than the standard's baseline: NET_BIND_SERVICE (ports below 1024, which
         # restricted allows too) is the only capability a sandbox pod may add.
         add = list_at(obj, where + ["capabilities", "add"], problems,
-                     value_at(security, ["capabilities", "add"]))
+                      value_at(security, ["capabilities", "add"]))
         added = [c for c in add if c != "NET_BIND_SERVICE"]
         if added:
             problems.append(obj.problem(where + ["capabilities", "add"],
@@ -278,7 +284,6 @@ def _check_identity(obj: ParsedObject, base: list, spec: dict) -> list[Problem]:
 # Taints that keep workloads off the control plane (node-role.kubernetes.io/control-plane,
 # .../master) and other role-dedicated nodes.
 NODE_ROLE_TAINT_PREFIX = "node-role.kubernetes.io/"
-
 
 
 def _check_dns_and_tolerations(obj: ParsedObject, base: list, spec: dict) -> list[Problem]:
