@@ -159,3 +159,17 @@ def test_two_interleaved_requests_keep_their_own_submission(rf, ivy, alice, lab,
     formset_a = inline.get_formset(request_a, on_practical)
     assert [i.item_id for i in formset_a.form.base_fields["item"].queryset] == ["demo"]
     assert list(formsets["b"].form.base_fields["item"].queryset) == []
+
+
+def test_view_on_site_opens_the_submission_for_the_cohorts_instructor_only(client, ivy, charlie, bob,
+                                                                           submissions):
+    mine, _ = submissions
+    client.force_login(ivy)
+    page = _change_page(client, mine)
+    url = mine.get_absolute_url()
+    assert "View on site" in page
+    html = client.get(url).content.decode()
+    assert "you are viewing it as their instructor" in html and "Submission" in html
+    for outsider in (charlie, bob):  # another cohort's instructor, another student
+        client.force_login(outsider)
+        assert client.get(url).status_code == 404
