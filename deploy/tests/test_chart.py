@@ -382,19 +382,26 @@ def test_admin_network_policy_denies_sandbox_egress_to_the_denied_ranges_and_nod
     assert 0 <= spec["priority"] <= 1000
     assert spec["subject"] == {"namespaces": {"matchLabels": {MANAGED_BY: MANAGER}}}
     assert "ingress" not in spec
-    (rule,) = spec["egress"]
-    assert rule["action"] == "Deny"
     # What the standard-channel CRD (network-policy-api v0.1.x) accepts: each peer exactly one of
-    # namespaces/pods/networks, 1-25 valid CIDRs, a rule name of at most 100 characters.
-    assert all(len(peer) == 1 and set(peer) <= {"namespaces", "pods", "networks"} for peer in rule["to"])
-    (networks,) = [peer["networks"] for peer in rule["to"]]
+    # namespaces/pods/networks, 1-25 valid CIDRs, rule names of at most 100 characters.
+    for rule in spec["egress"]:
+        assert rule["action"] in ("Allow", "Deny", "Pass") and len(rule["name"]) <= 100
+        assert all(len(peer) == 1 and set(peer) <= {"namespaces", "pods", "networks"} for peer in rule["to"])
+    *passes, deny = spec["egress"]
+    # Only pod peers are passed on to the NetworkPolicies (never an address range), before the Deny.
+    assert all(rule["action"] == "Pass" and not any("networks" in p for p in rule["to"]) for rule in passes)
+    assert {"namespaces": {"matchLabels": {MANAGED_BY: MANAGER}}} in passes[0]["to"]
+    dns = passes[1]
+    assert {p["portNumber"]["port"] for p in dns["ports"]} == {53}
+    assert deny["action"] == "Deny"
+    (networks,) = [peer["networks"] for peer in deny["to"]]
     assert all(ipaddress.ip_network(cidr) for cidr in networks)
     assert set(DEFAULT_DENIED_CIDRS) <= set(networks)
     assert {"169.254.0.0/16", "fe80::/10"} <= set(networks)
-    assert len(rule["name"]) <= 100 and 1 <= len(networks) <= 25
+    assert 1 <= len(networks) <= 25
     custom = render_for_a_cluster_serving(ANP_API, "grading.sandboxDeniedCIDRs={10.43.0.0/16}")
-    assert custom.of_kind("AdminNetworkPolicy")[0]["spec"]["egress"][0]["to"][0] == \
-        {"networks": ["10.43.0.0/16"]}
+    assert custom.of_kind("AdminNetworkPolicy")[0]["spec"]["egress"][-1]["to"] == \
+        [{"networks": ["10.43.0.0/16"]}]
 
 
 def test_readme_tells_operators_the_cluster_requirements():
