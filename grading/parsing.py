@@ -3,21 +3,30 @@
 Pure: no Django. Everything here assumes the input is hostile:
 - bytes are capped (after decompression) before any YAML is read;
 - archives are read in memory, never extracted; member count, sizes and names are checked
-  (absolute paths, `..`, links and devices are refused);
+  (absolute paths, `..`, over-long names, links and devices are refused); a .tar.gz is
+  decompressed through a bounded reader, so its headers (GNU long names, PAX records) count
+  into the budget too and tarfile can never pull more than the budget;
 - YAML goes through libyaml's event stream (PyYAML's C parser, the CSafeLoader) and we compose
   the nodes ourselves, so we can refuse anchors and aliases (alias bombs), cap documents, depth
   and nodes, and spot duplicate keys *before* anything is constructed;
-- construction uses a reduced safe constructor: plain scalars, lists and mappings only.
+- construction uses a reduced safe constructor: plain scalars, lists and mappings only; plain
+  scalars resolve as Kubernetes reads them (sigs.k8s.io/yaml): no base-60 numbers (`1:30` is a
+  string), and integers must fit 64 bits.
 
-Every problem names file, document number, line and field.
+Every problem names file, document number, line and field; every name quoted is shortened.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
+import lzma
+import re
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 
@@ -30,6 +39,27 @@ ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar.gz", ".tgz")
 README_NAMES = {"readme", "readme.md", "readme.txt", "readme.markdown"}
 PASTE_NAME = "pasted.yaml"
+MAX_NAME_CHARS = 1024       # an archive member's path
+MAX_NAME_PART_CHARS = 255   # one component of it (NAME_MAX on Linux)
+SHOWN_NAME_CHARS = 80       # a name quoted in a message
+# A tar stream holds headers and padding besides the members' bytes: per member, its header,
+# a GNU long-name or PAX header (a name of at most MAX_NAME_CHARS) and the padding to 512 bytes;
+# then the end-of-archive blocks and the record padding (10 KiB).
+TAR_MEMBER_OVERHEAD = 4096
+TAR_END_OVERHEAD = 20 * 1024
+
+
+def shorten(name: str, limit: int = SHOWN_NAME_CHARS) -> str:
+    """`name` cut to `limit` characters around an ellipsis, keeping its start and its end (the
+    file name is what a student recognises)."""
+    if len(name) <= limit:
+        return name
+    head = (limit - 1) // 2
+    return f"{name[:head]}…{name[-(limit - 1 - head):]}"
+
+
+def _quoted(name: str) -> str:
+    return repr(shorten(name))
 
 
 @dataclass
@@ -181,10 +211,13 @@ def _kind_of(name: str, data: bytes) -> str:
     return "other"
 
 
-def parse_submission(files: list[tuple[str, bytes]], limits: Limits) -> ParseResult:
+def parse_submission(files: list[tuple[str, bytes]], limits: Limits,
+                     on_file: Callable[[str], None] | None = None) -> ParseResult:
     """Parse every uploaded file. Never raises for bad input: problems go to `result.errors`.
 
     A hard limit (size, documents, nodes, members) stops everything at once with one error.
+    `on_file(name)` is called before each file is read (the isolated parser says where it was
+    when it ran out of memory or time).
     """
     result = ParseResult()
     budget = _Budget(limits)
@@ -197,19 +230,27 @@ def parse_submission(files: list[tuple[str, bytes]], limits: Limits) -> ParseRes
                                          "nothing was submitted: upload YAML files or paste YAML"))
         for name, data in files:
             kind = _kind_of(name, data)
+            shown = shorten(name)
+            if on_file:
+                on_file(shown)
             if kind == "zip":
-                _read_members(result, budget, name, _zip_members(name, data, limits))
+                _read_members(result, budget, shown, _zip_members(shown, data, limits))
             elif kind == "tar":
-                _read_members(result, budget, name, _tar_members(name, data, limits))
+                _read_members(result, budget, shown, _tar_members(shown, data, limits))
             elif kind in ("yaml", "readme"):
-                budget.add_bytes(len(data), name)
-                _read_file(result, budget, name, data, kind)
+                budget.add_bytes(len(data), shown)
+                _read_file(result, budget, shown, data, kind)
             else:
-                result.errors.append(Problem(name, None, None, None,
+                result.errors.append(Problem(shown, None, None, None,
                                              "unsupported file type: upload .yaml/.yml files, a .zip "
                                              "or a .tar.gz, or a README.md"))
     except TooLarge as exc:
         result.objects, result.errors = [], [exc.problem]
+    except RecursionError:
+        # Python's own readers recurse on some inputs (tarfile follows chained PAX headers).
+        result.objects, result.errors = [], [Problem("(upload)", None, None, None,
+                                                     "the upload is nested too deeply to be read "
+                                                     "(chained archive headers?)")]
     return result
 
 
@@ -229,7 +270,8 @@ def _read_file(result: ParseResult, budget: _Budget, name: str, data: bytes, kin
 
 def _read_members(result: ParseResult, budget: _Budget, archive: str, members) -> None:
     for member, data in members:
-        display = f"{archive}:{member}"
+        # Member names are at most MAX_NAME_CHARS long (checked); shown shortened.
+        display = f"{archive}:{shorten(member)}"
         if data is None:  # a directory
             continue
         kind = _kind_of(member, b"")
@@ -241,18 +283,32 @@ def _read_members(result: ParseResult, budget: _Budget, archive: str, members) -
 
 
 def _check_member_name(archive: str, name: str) -> None:
+    if len(name) > MAX_NAME_CHARS:
+        raise TooLarge(Problem(archive, None, None, None,
+                               f"archive member {_quoted(name)} has a name of {len(name)} characters; "
+                               f"at most {MAX_NAME_CHARS}"))
     parts = name.replace("\\", "/").split("/")
+    if any(len(part) > MAX_NAME_PART_CHARS for part in parts):
+        raise TooLarge(Problem(archive, None, None, None,
+                               f"archive member {_quoted(name)} has a path component longer than "
+                               f"{MAX_NAME_PART_CHARS} characters"))
+    if "\0" in name:
+        raise TooLarge(Problem(archive, None, None, None,
+                               f"archive member {_quoted(name)} has a NUL character in its name"))
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts:
         raise TooLarge(Problem(archive, None, None, None,
-                               f"archive member {name!r} has an unsafe path (absolute or with '..')"))
+                               f"archive member {_quoted(name)} has an unsafe path (absolute or with '..')"))
 
 
 def _zip_members(name: str, data: bytes, limits: Limits):
+    # The central directory (names, extra fields, comment) is at most the upload's own size
+    # (the form caps it at max_bytes); zipfile keeps the comment and extra fields unread by us.
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise TooLarge(Problem(name, None, None, None, f"not a readable .zip archive ({exc})")) from None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, UnicodeDecodeError) as exc:
+        raise TooLarge(Problem(name, None, None, None,
+                               f"not a readable .zip archive ({shorten(str(exc))})")) from None
     if len(infos) > limits.max_files:
         raise TooLarge(Problem(name, None, None, None,
                                f"the archive holds {len(infos)} members; at most {limits.max_files}"))
@@ -262,10 +318,10 @@ def _zip_members(name: str, data: bytes, limits: Limits):
         mode = info.external_attr >> 16
         if mode and (mode & 0o170000) not in (0, 0o100000, 0o040000):
             raise TooLarge(Problem(name, None, None, None,
-                                   f"archive member {info.filename!r} is a link or a device file"))
+                                   f"archive member {_quoted(info.filename)} is a link or a device file"))
         if info.flag_bits & 0x1:
             raise TooLarge(Problem(name, None, None, None,
-                                   f"archive member {info.filename!r} is encrypted"))
+                                   f"archive member {_quoted(info.filename)} is encrypted"))
         declared += info.file_size
     if declared > limits.max_bytes:  # a zip bomb says so in its directory: refuse unread
         raise TooLarge(Problem(name, None, None, None,
@@ -279,17 +335,85 @@ def _zip_members(name: str, data: bytes, limits: Limits):
             # ZipExtFile never reads past the declared size, and checks the CRC at the end.
             with archive.open(info) as member:
                 content = member.read(limits.max_bytes + 1)
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError, zlib.error,
+                lzma.LZMAError) as exc:
             raise TooLarge(Problem(name, None, None, None,
-                                   f"archive member {info.filename!r} cannot be read ({exc})")) from None
+                                   f"archive member {_quoted(info.filename)} cannot be read "
+                                   f"({shorten(str(exc))})")) from None
         yield info.filename, content
 
 
+class _BoundedStream:
+    """A read-only file over a decompressed stream that refuses to go past `cap` bytes.
+
+    tarfile reads GNU long names and PAX records whole (`read(size)` with the size the header
+    claims) before any member is seen; reading through this, the request itself is refused once
+    it would pass the cap, so a header can cost no more than the budget."""
+
+    def __init__(self, raw, cap: int, archive: str, limits: Limits):
+        self.raw, self.cap, self.pos = raw, cap, 0
+        self.archive, self.limits = archive, limits
+
+    def _over(self) -> TooLarge:
+        return TooLarge(Problem(self.archive, None, None, None,
+                                f"the archive unpacks to more than {_size(self.limits.max_bytes)} "
+                                f"plus {self.cap - self.limits.max_bytes} bytes of headers "
+                                "(tar bomb, or over-long names?)"))
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            size = self.cap - self.pos + 1
+        if self.pos + size > self.cap:
+            raise self._over()
+        data = self.raw.read(size)
+        self.pos += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        target = offset if whence == io.SEEK_SET else self.pos + offset if whence == io.SEEK_CUR else None
+        if target is None or target < 0:
+            raise OSError("the archive cannot be read backwards from its end")
+        if target > self.cap:
+            raise self._over()
+        self.pos = self.raw.seek(target)
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def _decompressed(data: bytes):
+    """The tar stream inside `data`: gzip (usual), bzip2, xz, or none."""
+    if data[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb")
+    if data[:3] == b"BZh":
+        return bz2.BZ2File(io.BytesIO(data))
+    if data[:6] == b"\xfd7zXZ\x00":
+        return lzma.LZMAFile(io.BytesIO(data))
+    return io.BytesIO(data)
+
+
+_ARCHIVE_ERRORS = (tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError, ValueError,
+                   UnicodeDecodeError)
+
+
 def _tar_members(name: str, data: bytes, limits: Limits):
+    cap = limits.max_bytes + limits.max_files * TAR_MEMBER_OVERHEAD + TAR_END_OVERHEAD
+    stream = _BoundedStream(_decompressed(data), cap, name, limits)
     try:
-        archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")  # noqa: SIM115 - in memory, read lazily
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise TooLarge(Problem(name, None, None, None, f"not a readable .tar.gz archive ({exc})")) from None
+        archive = tarfile.open(fileobj=stream, mode="r:")  # noqa: SIM115 - in memory, read lazily
+    except _ARCHIVE_ERRORS as exc:
+        raise TooLarge(Problem(name, None, None, None,
+                               f"not a readable .tar.gz archive ({shorten(str(exc))})")) from None
     count = total = 0
     try:
         while True:
@@ -308,7 +432,7 @@ def _tar_members(name: str, data: bytes, limits: Limits):
                 continue
             if not member.isfile():
                 raise TooLarge(Problem(name, None, None, None,
-                                       f"archive member {member.name!r} is a link or a device file"))
+                                       f"archive member {_quoted(member.name)} is a link or a device file"))
             total += member.size
             if total > limits.max_bytes:
                 raise TooLarge(Problem(name, None, None, None,
@@ -316,8 +440,9 @@ def _tar_members(name: str, data: bytes, limits: Limits):
                                        "(tar bomb?)"))
             extracted = archive.extractfile(member)
             yield member.name, extracted.read(member.size) if extracted else b""
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-        raise TooLarge(Problem(name, None, None, None, f"the archive is damaged ({exc})")) from None
+    except _ARCHIVE_ERRORS as exc:
+        raise TooLarge(Problem(name, None, None, None,
+                               f"the archive is damaged ({shorten(str(exc))})")) from None
 
 
 # --- YAML -----------------------------------------------------------------------------------
@@ -327,17 +452,66 @@ _STR, _SEQ, _MAP, _TIMESTAMP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq",
 _CParser = yaml.CSafeLoader.__mro__[1]  # yaml._yaml.CParser: libyaml's event stream
 
 
-class _Loader(_CParser, SafeConstructor, yaml.resolver.Resolver):
-    """libyaml (C) events, PyYAML's safe resolver, and our own composer/constructor below."""
+# Numbers as Kubernetes reads YAML (sigs.k8s.io/yaml, go-yaml): PyYAML's YAML 1.1 forms without
+# base 60. PyYAML's base-60 int (`1:1:1:…`) multiplies ever larger ints (900 KB took 60 s); here
+# `1:30` stays the string "1:30", as in `kubectl apply`.
+_INT_RE = re.compile(r"""^(?:[-+]?0b[0-1_]+
+                        |[-+]?0[0-7_]+
+                        |[-+]?(?:0|[1-9][0-9_]*)
+                        |[-+]?0x[0-9a-fA-F_]+)$""", re.X)
+_FLOAT_RE = re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+                          |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+                          |[-+]?\.(?:inf|Inf|INF)
+                          |\.(?:nan|NaN|NAN))$""", re.X)
+INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """PyYAML's implicit types (YAML 1.1 booleans, null, ints, floats...) with our int and float
+    patterns, and without the `=` value tag (a plain `=` is a string to Kubernetes)."""
+
+    yaml_implicit_resolvers: dict = {}
+
+
+for _first, _resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
+    for _tag, _regexp in _resolvers:
+        if _tag == "tag:yaml.org,2002:value":
+            continue
+        _regexp = {_INT: _INT_RE, _FLOAT: _FLOAT_RE}.get(_tag, _regexp)
+        _Resolver.yaml_implicit_resolvers.setdefault(_first, []).append((_tag, _regexp))
+
+
+class _Loader(_CParser, SafeConstructor, _Resolver):
+    """libyaml (C) events, our resolver, and our own composer/constructor below."""
 
     def __init__(self, stream: str):
         _CParser.__init__(self, stream)
         SafeConstructor.__init__(self)
-        yaml.resolver.Resolver.__init__(self)
+        _Resolver.__init__(self)
 
 
 class _Unsupported(Exception):
     pass
+
+
+def _yaml_int(value: str) -> int:
+    """A YAML int (already matched by _INT_RE) that fits 64 bits, as Kubernetes' fields hold.
+    The digits are counted before any conversion: a 4,300-digit literal costs nothing."""
+    text = value.replace("_", "")
+    sign = -1 if text[0] == "-" else 1
+    text = text.lstrip("+-")
+    if text[:2] in ("0b", "0x"):
+        base, digits = (2 if text[1] == "b" else 16), text[2:]
+    elif len(text) > 1 and text[0] == "0":
+        base, digits = 8, text[1:]
+    else:
+        base, digits = 10, text
+    digits = digits.lstrip("0") or "0"
+    number = sign * int(digits, base) if len(digits) <= 64 else None
+    if number is None or not INT64_MIN <= number <= INT64_MAX:
+        raise _Unsupported(f"the number {_quoted(value)} does not fit in a 64-bit integer (Kubernetes "
+                           f"numbers are between {INT64_MIN} and {INT64_MAX}); quote it if it is text")
+    return number
 
 
 def _scalar(loader: _Loader, node: ScalarNode) -> object:
@@ -351,10 +525,15 @@ def _scalar(loader: _Loader, node: ScalarNode) -> object:
     if tag == _BOOL:
         return loader.construct_yaml_bool(node)
     if tag == _INT:
-        return loader.construct_yaml_int(node)
+        if not _INT_RE.match(node.value):  # an explicit !!int on something else
+            raise _Unsupported(f"{_quoted(node.value)} is not an integer")
+        return _yaml_int(node.value)
     if tag == _FLOAT:
+        if not _FLOAT_RE.match(node.value) and not _INT_RE.match(node.value):
+            raise _Unsupported(f"{_quoted(node.value)} is not a number")
         return loader.construct_yaml_float(node)
-    raise _Unsupported(f"unsupported YAML tag {tag!r} (plain values, lists and mappings only)")
+    raise _Unsupported(f"unsupported YAML: unsupported YAML tag {_quoted(tag)} (plain values, lists and "
+                       "mappings only)")
 
 
 def parse_yaml(text: str, file: str, budget: _Budget, result: ParseResult) -> None:
@@ -434,9 +613,12 @@ def _compose(loader: _Loader, file: str, document: int, budget: _Budget,
             node: Node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
             try:
                 value: object = _scalar(loader, node)
-            except (_Unsupported, ConstructorError, ValueError) as exc:
-                errors.append(Problem(file, document, event.start_mark.line + 1, None,
-                                      f"unsupported YAML: {exc}"))
+            except _Unsupported as exc:
+                errors.append(Problem(file, document, event.start_mark.line + 1, _path_of(stack), str(exc)))
+                value = None
+            except (ConstructorError, ValueError) as exc:
+                errors.append(Problem(file, document, event.start_mark.line + 1, _path_of(stack),
+                                      f"unsupported YAML: {shorten(str(exc), 200)}"))
                 value = None
             if not stack:
                 return node, value
@@ -461,6 +643,19 @@ def _compose(loader: _Loader, file: str, document: int, budget: _Budget,
         else:
             root = (node, data)
         stack.append(_Frame(node, data))
+
+
+def _path_of(stack: list[_Frame]) -> str | None:
+    """The field a scalar being composed belongs to ("spec.replicas", "items[2]")."""
+    path: list = []
+    for frame in stack:
+        if frame.keys is None:
+            path.append(len(frame.data))
+        elif frame.key is not None:
+            path.append(frame.key)
+        else:
+            return field_name(path)  # a key itself
+    return field_name(path)
 
 
 def _attach(parent: _Frame, node: Node, value: object, file: str, document: int,

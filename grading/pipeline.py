@@ -14,13 +14,21 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from grading import labs
+from grading.isolated import Isolation, parse_isolated
 from grading.labs import LabSpec
-from grading.parsing import Limits, ParsedObject, ParseResult, Problem, parse_submission
+from grading.parsing import Limits, ParsedObject, ParseResult, Problem, parse_submission, shorten
 from grading.policy import DEFAULT_DENIED_CIDRS, SandboxPolicy, check_policy
 from grading.validation import KUBERNETES_VERSION, validate_objects
 
 logger = logging.getLogger(__name__)
 
+# What a stored report may hold: a hostile upload once put 943 MB into `notes` (and the
+# instructor's page rendered it). Past these, the rest is summed up in one line.
+MAX_ERRORS = 100
+MAX_NOTES = 50
+MAX_MESSAGE_CHARS = 2000     # one error's message, or one note
+MAX_LOCATION_CHARS = 300     # an error's file or field
+MAX_IGNORED_SHOWN = 20       # archive members named in the "Ignored" note
 
 
 class GraderError(Exception):
@@ -64,6 +72,23 @@ class GradeReport:
     def percent(self) -> float:
         return round(100 * self.score / self.max_score, 1) if self.max_score else 0.0
 
+    def cap(self) -> GradeReport:
+        """Bound what is stored and shown, whatever added to the report (parse, live stage)."""
+        if len(self.errors) > MAX_ERRORS:
+            hidden = len(self.errors) - (MAX_ERRORS - 1)
+            self.errors = self.errors[:MAX_ERRORS - 1] + [Problem(
+                "(submission)", None, None, None, f"{hidden} more problems not shown: fix these first")]
+        for problem in self.errors:
+            problem.message = _cut(str(problem.message), MAX_MESSAGE_CHARS)
+            problem.file = shorten(str(problem.file), MAX_LOCATION_CHARS)
+            if problem.field:
+                problem.field = shorten(str(problem.field), MAX_LOCATION_CHARS)
+        if len(self.notes) > MAX_NOTES:
+            hidden = len(self.notes) - (MAX_NOTES - 1)
+            self.notes = self.notes[:MAX_NOTES - 1] + [f"{hidden} more notes not shown"]
+        self.notes = [_cut(str(note), MAX_MESSAGE_CHARS) for note in self.notes]
+        return self
+
     def as_dict(self) -> dict:
         return {
             "lab": self.lab, "score": self.score, "max_score": self.max_score, "passed": self.passed,
@@ -71,6 +96,16 @@ class GradeReport:
             "errors": [e.as_dict() for e in self.errors],
             "stages": self.stages, "notes": self.notes,
         }
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _ignored_note(ignored: list[str]) -> str:
+    shown = ", ".join(shorten(name) for name in ignored[:MAX_IGNORED_SHOWN])
+    more = len(ignored) - MAX_IGNORED_SHOWN
+    return f"Ignored (not YAML): {shown}" + (f" and {more} more" if more > 0 else "")
 
 
 def _now() -> str:
@@ -97,12 +132,15 @@ def grade_static(lab: LabSpec, files: list[tuple[str, bytes]], *, trusted: bool 
                  limits: Limits | None = None, on_stage: Callable[[str], None] | None = None,
                  registry: dict | None = None, namespace: str | None = None,
                  pod_security: str | None = None,
-                 denied_cidrs: tuple[str, ...] | None = None) -> GradeReport:
+                 denied_cidrs: tuple[str, ...] | None = None,
+                 isolation: Isolation | None = Isolation()) -> GradeReport:  # noqa: B008 - frozen
     """Grade `files` against `lab` without a cluster.
 
     Invalid input (unparseable, schema errors, policy violations, missing README) ends the
     report with `errors` and no checks. `trusted` skips the sandbox policy (reference
-    solutions). Pods must meet `pod_security` (callers pass conf.pod_security_for(lab): the
+    solutions). The upload is parsed in a child process under `isolation`'s memory and CPU
+    limits (conf.parse_isolation()); None parses in this process (trusted files, benchmarks of
+    the parser itself). Pods must meet `pod_security` (callers pass conf.pod_security_for(lab): the
     lab's level, else the platform's), or the lab's level, else restricted. NetworkPolicy ipBlocks
     may not open `denied_cidrs` (callers pass conf.sandbox_denied_cidrs(); default: the policy's
     DEFAULT_DENIED_CIDRS; link-local is denied whatever they say). Raises GraderError
@@ -112,7 +150,20 @@ def grade_static(lab: LabSpec, files: list[tuple[str, bytes]], *, trusted: bool 
     stages = _Stages(report, on_stage)
 
     stages.start("parse")
-    parsed: ParseResult = parse_submission(files, limits or Limits())
+    report = _grade(lab, files, report, stages, trusted=trusted, limits=limits or Limits(),
+                    registry=registry, namespace=namespace, pod_security=pod_security,
+                    denied_cidrs=denied_cidrs, isolation=isolation)
+    return report.cap()
+
+
+def _grade(lab: LabSpec, files: list[tuple[str, bytes]], report: GradeReport, stages: _Stages, *,
+           trusted: bool, limits: Limits, registry: dict | None, namespace: str | None,
+           pod_security: str | None, denied_cidrs: tuple[str, ...] | None,
+           isolation: Isolation | None) -> GradeReport:
+    if isolation is None:
+        parsed: ParseResult = parse_submission(files, limits)
+    else:
+        parsed = parse_isolated(files, limits, isolation)
     report.errors += parsed.errors
     report.objects = parsed.objects
     if lab.require_readme and not parsed.readme and not parsed.errors:
@@ -120,7 +171,7 @@ def grade_static(lab: LabSpec, files: list[tuple[str, bytes]], *, trusted: bool 
                                      "this lab needs a README.md in the submission: explain how to "
                                      "deploy and use your system"))
     if parsed.ignored:
-        report.notes.append("Ignored (not YAML): " + ", ".join(parsed.ignored))
+        report.notes.append(_ignored_note(parsed.ignored))
     if not parsed.objects and not report.errors:
         report.errors.append(Problem("(submission)", None, None, None,
                                      "no Kubernetes objects found in the submission"))
