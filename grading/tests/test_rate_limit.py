@@ -104,3 +104,48 @@ def test_without_a_limit_anything_goes(alice, lab, settings, sent):
     settings.GRADING_RATE_LIMIT = "0"
     graded(alice, lab, *[1] * 30)
     assert create(alice, lab).status == Status.QUEUED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_at_once_do_not_both_pass_the_limit(alice, lab, sent, monkeypatch):
+    """Nine made, two arrive together. Each checks (one in flight, attempts, rate) while holding
+    the lab row's lock, inside the transaction that inserts, so the second waits for the first to
+    commit and is then refused. (A pause after counting would let both through if the checks ran
+    outside that lock.)"""
+    import threading
+    import time
+
+    from django.db import OperationalError, connection, connections
+
+    graded(alice, lab, *[60] * 9)
+    counted = services.rate_limit_retry_at
+
+    def slow_count(**kwargs):
+        found = counted(**kwargs)
+        time.sleep(0.3)  # the race window: counted nine, not yet inserted
+        return found
+
+    monkeypatch.setattr(services, "rate_limit_retry_at", slow_count)
+    start, outcomes = threading.Barrier(2), []
+
+    def request():
+        start.wait()
+        try:
+            create(alice, lab)
+            outcomes.append("created")
+        except services.SubmissionRefused:
+            outcomes.append("refused")
+        except OperationalError as exc:  # SQLite has no row locks: it refuses the second writer
+            outcomes.append(f"locked: {exc}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Submission.objects.filter(user=alice, lab=lab).count() == 10
+    assert outcomes.count("created") == 1
+    if connection.vendor == "postgresql":  # what production runs: the second is refused, cleanly
+        assert sorted(outcomes) == ["created", "refused"]
