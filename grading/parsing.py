@@ -570,13 +570,14 @@ def parse_yaml(text: str, file: str, budget: _Budget, result: ParseResult) -> No
 class _Frame:
     """An open mapping or sequence while composing."""
 
-    __slots__ = ("node", "data", "keys", "key_node", "key")
+    __slots__ = ("node", "data", "keys", "key_node", "key", "last")
 
     def __init__(self, node: Node, data: dict | list):
         self.node, self.data = node, data
         self.keys: set | None = set() if isinstance(data, dict) else None
         self.key_node: Node | None = None
         self.key: str | None = None
+        self.last: str | None = None  # the key of the value attached last (an open child's)
 
 
 def _compose(loader: _Loader, file: str, document: int, budget: _Budget,
@@ -648,13 +649,14 @@ def _compose(loader: _Loader, file: str, document: int, budget: _Budget,
 def _path_of(stack: list[_Frame]) -> str | None:
     """The field a scalar being composed belongs to ("spec.replicas", "items[2]")."""
     path: list = []
-    for frame in stack:
+    for depth, frame in enumerate(stack):
+        inner = depth == len(stack) - 1
         if frame.keys is None:
-            path.append(len(frame.data))
-        elif frame.key is not None:
-            path.append(frame.key)
+            path.append(len(frame.data) - (0 if inner else 1))
+        elif inner and frame.key is None:
+            break  # the scalar is a key itself: its mapping's path
         else:
-            return field_name(path)  # a key itself
+            path.append(frame.key if inner else frame.last)
     return field_name(path)
 
 
@@ -679,6 +681,7 @@ def _attach(parent: _Frame, node: Node, value: object, file: str, document: int,
         return
     parent.node.value.append((parent.key_node, node))
     parent.data[parent.key] = value  # type: ignore[index]
+    parent.last = parent.key
     parent.key_node = parent.key = None
 
 
