@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,6 +135,7 @@ class Cluster:
         self.timeout = request_timeout
         self._discovered: dict[tuple[str, str], tuple[str, bool]] = {}
         self._groups: dict[str, str | None] = {}  # API group -> served groupVersion (None: not served)
+        self.quota_wait = 15.0  # seconds a new sandbox's quota may take to get its status
 
     @classmethod
     def from_settings(cls, settings: ClusterSettings) -> Cluster:
@@ -286,7 +288,27 @@ class Cluster:
                 self._server_side_apply(obj, spec.namespace, manager=sandbox.GUARDRAIL_MANAGER)
             except ApiException as exc:
                 raise ClusterError(f"guardrail {ref(obj)}: {_status_message(exc)[1]}") from exc
+        self._wait_for_quota(spec)
         return created
+
+    def _wait_for_quota(self, spec: SandboxSpec) -> None:
+        """Until the quota controller has computed the new quota's status, the API server
+        refuses everything it counts ("status unknown for quota"): the student's objects would
+        be refused for no fault of theirs. Wait for it (usually well under a second); past
+        `quota_wait` seconds it is the cluster's slowness, retried like an outage."""
+        quota = next(g for g in sandbox.guardrails(spec) if g["kind"] == "ResourceQuota")
+        path = self._path("v1", "ResourceQuota", spec.namespace, quota["metadata"]["name"])
+        deadline, pause = time.monotonic() + self.quota_wait, 0.05
+        while True:
+            status = (self._call("GET", path).get("status") or {}).get("hard") or {}
+            if set(quota["spec"]["hard"]) <= set(status):
+                return
+            if time.monotonic() >= deadline:
+                raise ClusterUnavailable(
+                    f"the quota controller has not synced {ref(quota)} in {spec.namespace}"
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
     def apply(self, namespace: str, objects: list[dict], *, dry_run_first: bool = True) -> list[ApplyProblem]:
         """Server-side apply `objects` into `namespace` as the sandbox's own service account.

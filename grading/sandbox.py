@@ -189,15 +189,10 @@ def network_guardrails(ns: str) -> list[dict]:
 
 
 def guardrails(spec: SandboxSpec) -> list[dict]:
-    """The objects created with the namespace, in order, before any student object."""
+    """The objects created with the namespace, in order, before any student object. Data:
+    what they are made of lives here; the cluster adapter applies and verifies the list."""
     ns = spec.namespace
     return [
-        {
-            "apiVersion": "v1",
-            "kind": "ResourceQuota",
-            "metadata": _meta("podium-quota", ns),
-            "spec": {"hard": spec.quota.hard()},
-        },
         {
             "apiVersion": "v1",
             "kind": "LimitRange",
@@ -240,6 +235,15 @@ def guardrails(spec: SandboxSpec) -> list[dict]:
             "metadata": _meta(APPLIER, ns),
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": APPLIER},
             "subjects": [{"kind": "ServiceAccount", "name": APPLIER, "namespace": ns}],
+        },
+        # Last: until the quota controller has computed its status the API server refuses
+        # every object it counts (the guardrails' NetworkPolicies too), and the grader waits
+        # for that status before any student object (Cluster.create_sandbox).
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": _meta("podium-quota", ns),
+            "spec": {"hard": spec.quota.hard()},
         },
     ]
 

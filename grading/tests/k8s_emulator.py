@@ -16,7 +16,9 @@ Rules of the real API server the grader's safety relies on, modelled here:
   (metadata.managedFields); an apply without force that changes a field another manager owns
   is a 409 Conflict naming the manager and the field; with force the field changes hands;
 - ResourceQuota object counts (`count/<resource>.<group>`, `configmaps`, `secrets`,
-  `services`, `persistentvolumeclaims`, `pods`) refuse a create beyond the limit (403);
+  `services`, `persistentvolumeclaims`, `pods`) refuse a create beyond the limit (403), and
+  until the quota controller has computed a new quota's status, anything it counts is refused
+  ("status unknown for quota"; `quota_sync_reads` delays the controller);
 - the ServiceAccount admission plugin: a pod naming a missing service account is refused
   (403), and a pod whose token is automounted (the pod's automountServiceAccountToken, else
   its account's) gets the `kube-api-access-*` projected token volume;
@@ -173,6 +175,9 @@ class KubernetesEmulator:
         self.logs: dict[tuple[str, str, str], str] = {}  # (namespace, pod, container) -> text
         self.requests: list[tuple[str, str, str | None]] = []  # (method, path, impersonated user)
         self.stuck_namespaces: set[str] = set()  # deleted namespaces that never finish
+        # ResourceQuotas whose status the quota controller has not computed yet -> reads to go
+        self.quota_pending: dict[tuple[str, str, str, str], int] = {}
+        self.quota_sync_reads = 0  # reads of a new quota before its status appears (0: at once)
         # server-side apply: object key -> field manager -> the field paths it owns
         self.owners: dict[tuple[str, str, str, str], dict[str, set[tuple[str, ...]]]] = {}
         self._kinds = {
@@ -499,6 +504,15 @@ class KubernetesEmulator:
         )
         for quota in self.objects(namespace, kind="ResourceQuota"):
             hard = (quota.get("spec") or {}).get("hard") or {}
+            known = (quota.get("status") or {}).get("hard") or {}
+            unknown = [n for n in names if n in hard and n not in known]
+            if unknown:
+                raise ApiError(
+                    403,
+                    "Forbidden",
+                    f'{plural} "{obj["metadata"].get("name")}" is forbidden: status unknown for quota: '
+                    f'{quota["metadata"]["name"]}, resources: {", ".join(unknown)}',
+                )
             for name in names:
                 if name in hard and used + 1 > int(hard[name]):
                     raise ApiError(
@@ -565,6 +579,7 @@ class KubernetesEmulator:
         if method == "GET":
             if current is None:
                 raise ApiError(404, "NotFound", f'{plural} "{name}" not found')
+            self._sync_quota(key)  # time passes: the quota controller gets there
             return 200, current
         if method == "DELETE":
             if current is None:
@@ -635,8 +650,28 @@ class KubernetesEmulator:
         return owners
 
     def _written(self, obj: dict) -> None:
+        if obj.get("kind") == "ResourceQuota":
+            # The quota controller computes status.hard after the write; until it has, quota
+            # admission refuses what the quota counts ("status unknown for quota").
+            obj.pop("status", None)
+            key = ("v1", "resourcequotas", obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
+            self.quota_pending[key] = self.quota_sync_reads
+            self._sync_quota(key)
         for hook in list(self.on_write):
             hook(self, obj)
+
+    def _sync_quota(self, key) -> None:
+        left = self.quota_pending.get(key)
+        if left is None:
+            return
+        if left > 0:
+            self.quota_pending[key] = left - 1
+            return
+        del self.quota_pending[key]
+        quota = self.store.get(key)
+        if quota is not None:
+            hard = dict((quota.get("spec") or {}).get("hard") or {})
+            quota["status"] = {"hard": hard, "used": dict.fromkeys(hard, "0")}
 
     def _delete(self, key) -> None:
         obj = self.store.get(key)

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from grading import live, sandbox
-from grading.cluster import ApiException, Cluster
+from grading.cluster import ApiException, Cluster, ClusterUnavailable
 from grading.sandbox import Quota, SandboxSpec
 from grading.tests.k8s_emulator import KubernetesEmulator
 
@@ -125,8 +125,8 @@ def test_a_deleted_or_rescoped_guardrail_is_tampering(emu, sandboxed):
     quota["spec"]["scopes"] = ["BestEffort"]  # the quota would no longer count ordinary pods
     emu.store.pop(("v1", "limitranges", NS, "podium-limits"))
     assert sandboxed.tampering(SPEC) == [
-        "ResourceQuota/podium-quota changed: spec",
         "LimitRange/podium-limits is missing",
+        "ResourceQuota/podium-quota changed: spec",
     ]
 
 
@@ -282,6 +282,22 @@ def test_objects_beyond_the_quota_count_are_refused(emu, cluster):
     [problem] = cluster.apply(NS, [policy("one", deny_all), policy("two", deny_all)])
     assert problem.ref == "NetworkPolicy/two"
     assert "limited: count/networkpolicies.networking.k8s.io=3" in problem.message
+
+
+def test_the_emulator_refuses_counted_objects_until_the_quota_has_its_status(emu, cluster):
+    emu.quota_sync_reads = 10**6  # a quota controller that never gets there
+    cluster.quota_wait = 0.2
+    with pytest.raises(ClusterUnavailable, match="has not synced ResourceQuota/podium-quota"):
+        cluster.create_sandbox(SPEC)
+    [problem] = cluster.apply(NS, [configmap("early")])
+    assert problem.status == 403
+    assert "status unknown for quota: podium-quota, resources: configmaps" in problem.message
+
+
+def test_a_new_sandbox_is_ready_only_once_its_quota_is_counted(emu, cluster):
+    emu.quota_sync_reads = 3  # the controller is a little late
+    cluster.create_sandbox(SPEC)
+    assert cluster.apply(NS, [configmap("first")]) == []
 
 
 def test_the_reaper_clears_a_servicemonitor_finalizer_that_holds_the_namespace(emu, cluster):
