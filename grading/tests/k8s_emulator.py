@@ -328,7 +328,7 @@ class KubernetesEmulator:
         with self.lock:
             if user:
                 exists = (gv, plural, namespace if namespaced else "", name) in self.store
-                self._authorize(user, namespace, gv, plural, sub, self._verb(method, name, exists, query))
+                self._authorize(user, namespace, gv, plural, sub, self._verb(method, name, exists))
             if name is None:
                 return self._collection(method, gv, plural, kind, namespace, query, body)
             return self._object(
@@ -360,7 +360,7 @@ class KubernetesEmulator:
         return namespace, rest[0], rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None
 
     @staticmethod
-    def _verb(method: str, name: str | None, exists: bool, query: dict) -> list[str]:
+    def _verb(method: str, name: str | None, exists: bool) -> list[str]:
         """The RBAC verbs a request needs (an apply that creates needs create too)."""
         if method == "GET":
             return ["get"] if name else ["list"]
