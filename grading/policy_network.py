@@ -129,7 +129,9 @@ def _check_peer(obj: ParsedObject, path: list, peer: object, denied: list) -> li
     if peer.get("namespaceSelector") is not None:
         problems.append(obj.problem(path + ["namespaceSelector"],
                                     f"{obj.ref}: NetworkPolicy peers must stay inside the namespace "
-                                    "(use podSelector); namespaceSelector is not allowed"))
+                                    "(use podSelector); namespaceSelector is not allowed. DNS to "
+                                    "kube-system's CoreDNS is already allowed in every sandbox, so "
+                                    "an allow-DNS policy is not needed here"))
     if peer.get("ipBlock") is not None:
         problems += _check_ip_block(obj, path + ["ipBlock"], denied)
     return problems
