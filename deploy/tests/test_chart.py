@@ -470,6 +470,16 @@ def test_notes_tell_the_operator_the_url_and_how_to_make_the_first_admin():
     assert "createsuperuser" in result.stdout
 
 
+def test_notes_warn_when_no_admin_network_policy_protects_the_sandboxes():
+    result = helm("install", "podium", str(CHART), "--dry-run=client", "--namespace", "podium")
+    assert "does not serve AdminNetworkPolicy" in result.stdout
+    assert "DenyServiceExternalIPs" in result.stdout
+    forced = helm("install", "podium", str(CHART), "--dry-run=client", "--namespace", "podium",
+                  "--set", "grading.adminNetworkPolicy.enabled=true")
+    assert "does not serve AdminNetworkPolicy" not in forced.stdout
+    assert "kind: AdminNetworkPolicy" in forced.stdout
+
+
 def test_rendered_chart_passes_podiums_own_practical_ten_out_of_ten(tmp_path):
     render(output_dir=tmp_path)
     # The practical asks for a README with the manifests: the deploy guide is that README.
