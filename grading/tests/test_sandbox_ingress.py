@@ -93,8 +93,7 @@ def test_what_the_cluster_observed_is_mapped_back_to_the_students_words():
     assert back["metadata"]["annotations"] == {"kubernetes.io/ingress.class": "nginx"}
     assert back["status"] == observed["status"]
     message = 'host "api.42.sandbox.podium-labs.test" and class "podium-sandbox" are taken'
-    assert REWRITE.words(message, [original]) == (
-        'host "api.podium.test" and class "the sandbox\'s ingress class" are taken')
+    assert REWRITE.words(message, [original]) == 'host "api.podium.test" and class "podium-sandbox" are taken'
 
 
 @pytest.mark.parametrize(
