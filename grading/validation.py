@@ -18,7 +18,7 @@ from pathlib import Path
 import jsonschema
 import kubernetes_validate
 
-from grading.parsing import ParsedObject, Problem
+from grading.parsing import ParsedObject, Problem, shorten
 
 KUBERNETES_VERSION = "1.31"
 SCHEMA_ROOT = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
@@ -112,10 +112,16 @@ def validator_for(version: str, kind: str, api_version: str) -> jsonschema.proto
     custom = CUSTOM_SCHEMAS.get((kind, api_version))
     if custom is not None:
         return jsonschema.Draft202012Validator(_inline_refs(custom, _definitions(version), _memo(version)))
-    if not re.fullmatch(r"[A-Za-z0-9]+", kind) or not re.fullmatch(r"[a-z0-9.-]*/?[a-z0-9]+", api_version):
+    # Length first: a 5,000-character kind made is_file() raise "File name too long" (not graded).
+    if (len(kind) > 63 or len(api_version) > 253 or not re.fullmatch(r"[A-Za-z0-9]+", kind)
+            or not re.fullmatch(r"[a-z0-9.-]*/?[a-z0-9]+", api_version)):
         raise UnknownKind(kind)
     path = _schema_file(version, kind, api_version)
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError:
+        found = False
+    if not found:
         raise UnknownKind(kind)
     schema = _inline_refs(json.loads(path.read_text()), _definitions(version), _memo(version))
     return jsonschema.Draft202012Validator(schema)
@@ -134,8 +140,8 @@ def validate_object(obj: ParsedObject, version: str) -> list[Problem]:
     try:
         validator = validator_for(version, kind, api_version)
     except UnknownKind:
-        return [obj.problem(["kind"], f"Kubernetes {version} has no kind {kind!r} in apiVersion "
-                                      f"{api_version!r} (check the spelling, and the apiVersion "
+        return [obj.problem(["kind"], f"Kubernetes {version} has no kind {shorten(kind)!r} in apiVersion "
+                                      f"{shorten(api_version)!r} (check the spelling, and the apiVersion "
                                       "that serves this kind)")]
     problems = []
     errors = sorted(validator.iter_errors(obj.data), key=lambda e: [str(p) for p in e.absolute_path])

@@ -203,3 +203,12 @@ def test_a_huge_int_in_a_submission_ends_invalid_not_not_graded(alice, lab):
     submission = submit(alice, lab, [("hex.yaml", CONFIGMAP + b"  n: 0x" + b"f" * 4_300 + b"\n")])
     assert submission.status == submission.Status.INVALID
     assert submission.errors[0]["line"] == 6 and submission.errors[0]["field"] == "data.n"
+
+
+@pytest.mark.parametrize("field", [b"kind", b"apiVersion"])
+def test_a_5000_character_kind_or_api_version_is_a_problem_not_a_grader_error(field):
+    # The schema file's name was built from it: is_file() raised "File name too long".
+    text = CONFIGMAP.replace(field + b": ", field + b": " + b"x" * 5_000, 1)
+    report = grade_static(LAB, [("k.yaml", text)], isolation=None)
+    [problem] = report.errors
+    assert problem.field == "kind" and "has no kind" in problem.message and len(problem.message) < 300
