@@ -107,10 +107,13 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
-if REDIS_URL:
+# The cache may live in a Redis of its own (REDIS_CACHE_URL: allkeys-lru, while the broker's Redis
+# must never evict a task); without it the cache shares the broker's, as before.
+REDIS_CACHE_URL = env("REDIS_CACHE_URL") or REDIS_URL
+if REDIS_CACHE_URL:
     # Shared by all web processes, so sessions can be cached safely (read-through to the DB).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL, "KEY_PREFIX": "podium"}}
+                          "LOCATION": REDIS_CACHE_URL, "KEY_PREFIX": "podium"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -244,19 +247,25 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Login throttle (django-axes, database handler, so every web pod sees the same counts):
 # LOGIN_FAILURE_LIMIT failures for one email from one address lock that pair out, and
 # LOGIN_IP_FAILURE_LIMIT failures from one address (any emails: a school's NAT is one address)
-# lock the address out, both for LOGIN_COOLOFF_MINUTES after the last failure. Failures for
-# unknown emails count the same, and the lockout page never says whether the account exists.
+# lock the address out, and LOGIN_ACCOUNT_FAILURE_LIMIT failures for one email (from any
+# addresses: a distributed guesser) lock the email out, all for LOGIN_COOLOFF_MINUTES after the
+# last failure. Failures for unknown emails count the same, and the lockout page never says
+# whether the account exists.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 50)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 100)
 LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
 AXES_HANDLER = "lms.throttle.LoginThrottleHandler"
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
 AXES_CLIENT_IP_CALLABLE = "lms.throttle.client_ip"
 AXES_USERNAME_CALLABLE = "lms.throttle.login_username"
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = False  # a correct guess with a known account must not reset an address's count
+# Attempts refused while locked out are not counted: otherwise one address, locked for one email,
+# could keep adding failures until that email hit LOGIN_ACCOUNT_FAILURE_LIMIT everywhere.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
 # No row per successful login (IP address and browser of every student, kept forever); failures
 # are kept in AccessAttempt (visible in the admin, where an admin can also unlock) until cool-off.

@@ -2,8 +2,9 @@
 
 - Log in (Podium's and the admin's): django-axes records every failure in the database (shared
   by all web pods). `LoginThrottleHandler` locks out one email from one address after
-  `LOGIN_FAILURE_LIMIT` failures and one address after `LOGIN_IP_FAILURE_LIMIT` failures (any
-  emails), for `LOGIN_COOLOFF_MINUTES` after the last failure. Unknown emails count exactly like
+  `LOGIN_FAILURE_LIMIT` failures, one address after `LOGIN_IP_FAILURE_LIMIT` failures (any
+  emails) and one email after `LOGIN_ACCOUNT_FAILURE_LIMIT` failures (any addresses), for
+  `LOGIN_COOLOFF_MINUTES` after the last failure. Unknown emails count exactly like
   known ones, so the lockout says nothing about which accounts exist.
 - Sign-up and password reset: `RateLimit`, a fixed-window counter per client address in the
   default cache (Redis in production).
@@ -63,22 +64,25 @@ def login_username(request: HttpRequest, credentials: dict | None) -> str | None
 
 
 class LoginThrottleHandler(AxesDatabaseHandler):
-    """Two limits on one axes record: per (email, address) and per address.
+    """Three limits on one axes record: per (email, address), per address, per email.
 
-    AXES_LOCKOUT_PARAMETERS is [["username", "ip_address"], "ip_address"], so axes returns the
-    attempts of the pair first and of the address second. Axes compares one number with one
-    limit (AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT); an address over its own, higher limit
-    reports at least that limit, so it is locked out whatever email it tries next."""
+    AXES_LOCKOUT_PARAMETERS is [["username", "ip_address"], "ip_address", "username"], so axes
+    returns the attempts of the pair, of the address and of the email, in that order. Axes
+    compares one number with one limit (AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT); an address
+    or an email over its own, higher limit reports at least that limit, so it is locked out.
+    The per-email limit is high: it stops guessing one password from many addresses, while one
+    address alone cannot lock a student out (attempts refused during a lockout are not counted,
+    AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False, so one address adds at most
+    LOGIN_FAILURE_LIMIT failures per email per cool-off)."""
 
     def get_failures(self, request, credentials: dict | None = None) -> int:
-        pair, address = (
-            attempts.order_by().values_list("failures_since_start", flat=True)
+        pair, address, account = (
+            sum(attempts.order_by().values_list("failures_since_start", flat=True))
             for attempts in self.get_user_attempts(request, credentials)
         )
-        pair_failures = sum(pair)
-        if sum(address) >= settings.LOGIN_IP_FAILURE_LIMIT:
-            return max(pair_failures, settings.LOGIN_FAILURE_LIMIT)
-        return pair_failures
+        if address >= settings.LOGIN_IP_FAILURE_LIMIT or account >= settings.LOGIN_ACCOUNT_FAILURE_LIMIT:
+            return max(pair, settings.LOGIN_FAILURE_LIMIT)
+        return pair
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):

@@ -90,6 +90,23 @@ def test_one_address_trying_many_emails_is_locked_out_at_the_per_address_limit(a
     assert log_in(Client(REMOTE_ADDR="198.51.100.20"), "alice@example.com", PASSWORD).status_code == 302
 
 
+def test_one_email_guessed_from_many_addresses_is_locked_out_at_the_per_account_limit(alice, settings):
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 12
+    for n in range(12):  # a botnet: 3 guesses from each of 4 addresses, under every other limit
+        log_in(Client(REMOTE_ADDR=f"203.0.113.{n // 3}"), "alice@example.com", "guess")
+    assert log_in(Client(REMOTE_ADDR="198.51.100.20"), "alice@example.com", PASSWORD).status_code == 429
+    assert log_in(Client(REMOTE_ADDR="198.51.100.20"), "bob@example.com", "guess").status_code == 200
+
+
+def test_one_address_hammering_a_locked_email_cannot_lock_it_out_everywhere(alice, settings):
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 12
+    attacker = Client(REMOTE_ADDR="203.0.113.7")
+    for _ in range(30):  # refused while locked out, and not counted
+        log_in(attacker, "alice@example.com", "guess")
+    assert log_in(attacker, "alice@example.com", PASSWORD).status_code == 429
+    assert log_in(Client(REMOTE_ADDR="198.51.100.20"), "alice@example.com", PASSWORD).status_code == 302
+
+
 def test_x_forwarded_for_is_ignored_without_a_trusted_proxy(alice, settings):
     settings.TRUSTED_PROXY_COUNT = 0
     client = Client(REMOTE_ADDR="203.0.113.7")
