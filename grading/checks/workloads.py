@@ -15,12 +15,25 @@ def deployment_replicas(objects: Objects, *, points: float, min: int = 1,
     expected = f"replicas >= {min}"
     if deployment is None:
         return failed(points, which, expected=expected, observed="no Deployment")
-    replicas = (deployment.get("spec") or {}).get("replicas", 1)
+    spec = deployment.get("spec") or {}
+    replicas = spec.get("replicas", 1)
     observed = f"{ref(deployment)} has replicas: {replicas}"
+    hpa = None if "replicas" in spec else _hpa_scaling(objects, deployment)
+    if hpa is not None:
+        # No replicas with an HPA is the right way (a rendered count fights the autoscaler on
+        # every apply): the HPA's minReplicas is then the floor.
+        replicas = (hpa.get("spec") or {}).get("minReplicas", 1)
+        observed = f"{ref(deployment)} has no replicas; {ref(hpa)} keeps minReplicas: {replicas}"
     if isinstance(replicas, int) and replicas >= min:
         return passed(points, f"{which} It runs {replicas} replicas.", expected=expected, observed=observed)
     return failed(points, f"{which} It asks for {replicas} replica(s); at least {min} are needed so one "
                   "pod can fail without an outage.", expected=expected, observed=observed)
+
+
+def _hpa_scaling(objects: Objects, deployment: dict) -> dict | None:
+    from grading.checks.autoscaling import _resolves
+
+    return next((h for h in objects.of_kind("HorizontalPodAutoscaler") if _resolves(h, deployment)), None)
 
 
 @check("selector-matches-template")
