@@ -141,7 +141,8 @@ def test_no_main_page_has_inline_code(site, client):
     admin_pages = [reverse("admin:index"), reverse("admin:courses_cohort_changelist"),
                    reverse("admin:courses_cohort_add"), reverse("admin:grading_submission_changelist"),
                    reverse("admin:grading_submission_change", args=[submission.pk]),
-                   reverse("admin:auth_user_change", args=[student.pk])]
+                   reverse("admin:auth_user_change", args=[student.pk]),
+                   reverse("admin:courses_quiz_results", args=[course.quiz.pk])]
     assert pages_of(client, admin_pages) == {}
 
 
