@@ -18,17 +18,11 @@ Every problem names file, document number, line and field; every name quoted is 
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
-import lzma
 import re
-import tarfile
-import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import PurePosixPath
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -195,7 +189,7 @@ def _size(n: int) -> str:
 
 
 def _is_readme(name: str) -> bool:
-    return PurePosixPath(name).name.lower() in README_NAMES
+    return name.rsplit("/", 1)[-1].lower() in README_NAMES
 
 
 def _kind_of(name: str, data: bytes) -> str:
@@ -301,6 +295,9 @@ def _check_member_name(archive: str, name: str) -> None:
 
 
 def _zip_members(name: str, data: bytes, limits: Limits):
+    import lzma
+    import zipfile  # here, not at the top: the isolated parser starts faster without it
+
     # The central directory (names, extra fields, comment) is at most the upload's own size
     # (the form caps it at max_bytes); zipfile keeps the comment and extra fields unread by us.
     try:
@@ -393,6 +390,10 @@ class _BoundedStream:
 
 def _decompressed(data: bytes):
     """The tar stream inside `data`: gzip (usual), bzip2, xz, or none."""
+    import bz2
+    import gzip
+    import lzma
+
     if data[:2] == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb")
     if data[:3] == b"BZh":
@@ -402,16 +403,17 @@ def _decompressed(data: bytes):
     return io.BytesIO(data)
 
 
-_ARCHIVE_ERRORS = (tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError, ValueError,
-                   UnicodeDecodeError)
-
-
 def _tar_members(name: str, data: bytes, limits: Limits):
+    import lzma
+    import tarfile  # here, not at the top: the isolated parser starts faster without it
+
+    archive_errors = (tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError, ValueError,
+                      UnicodeDecodeError)
     cap = limits.max_bytes + limits.max_files * TAR_MEMBER_OVERHEAD + TAR_END_OVERHEAD
     stream = _BoundedStream(_decompressed(data), cap, name, limits)
     try:
         archive = tarfile.open(fileobj=stream, mode="r:")  # noqa: SIM115 - in memory, read lazily
-    except _ARCHIVE_ERRORS as exc:
+    except archive_errors as exc:
         raise TooLarge(Problem(name, None, None, None,
                                f"not a readable .tar.gz archive ({shorten(str(exc))})")) from None
     count = total = 0
@@ -440,7 +442,7 @@ def _tar_members(name: str, data: bytes, limits: Limits):
                                        "(tar bomb?)"))
             extracted = archive.extractfile(member)
             yield member.name, extracted.read(member.size) if extracted else b""
-    except _ARCHIVE_ERRORS as exc:
+    except archive_errors as exc:
         raise TooLarge(Problem(name, None, None, None,
                                f"the archive is damaged ({shorten(str(exc))})")) from None
 
