@@ -51,7 +51,8 @@ def test_dockerfile_passes_hadolint():
 def test_dockerfile_is_multi_stage_on_a_slim_python_base():
     args = dict(a.split("=", 1) for word, a in instructions() if word == "ARG" and "=" in a)
     base = args["PYTHON_IMAGE"]
-    assert re.fullmatch(r"python:3\.\d+-slim(-\w+)?", base)
+    # A tag alone moves: the base is pinned by its index digest so rebuilds are reproducible.
+    assert re.fullmatch(r"python:3\.\d+-slim(-\w+)?@sha256:[0-9a-f]{64}", base), base
     froms = [args_ for word, args_ in instructions() if word == "FROM"]
     assert len(froms) >= 2
     assert all(f.startswith("${PYTHON_IMAGE}") for f in froms)
@@ -127,3 +128,10 @@ def test_gunicorn_starts_each_pod_with_an_empty_metrics_directory(gunicorn_conf,
     conf = gunicorn_conf(PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     conf.on_starting(None)
     assert os.listdir(tmp_path) == []
+
+
+def test_bytecode_is_compiled_at_build_time_for_the_venv_and_the_app():
+    runs = " ".join(args for word, args in instructions() if word == "RUN")
+    assert re.search(r"-m compileall\b.*/opt/venv\b.*/app\b", runs), "compileall over /opt/venv and /app"
+    # unchecked-hash: .pyc files stay valid whatever mtimes the image layers give the sources.
+    assert "--invalidation-mode unchecked-hash" in runs
