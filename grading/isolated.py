@@ -91,6 +91,11 @@ def run_isolated(files: list[tuple[str, bytes]], limits: Limits, isolation: Isol
         timed_out = True
         proc.kill()
         out, err = proc.communicate()
+    except BaseException:
+        # Celery's soft time limit (or a shutdown) interrupted the wait: the child goes too.
+        proc.kill()
+        proc.wait()
+        raise
     wall_ms = 1000 * (time.perf_counter() - started)
     stderr = err.decode("utf-8", "replace")
     where = _last_file(stderr)

@@ -1,7 +1,9 @@
 """Uploads are parsed in a child process with memory and CPU limits (issue 12, item 15): whatever
 an upload makes the parser do costs that child, and the submission ends `invalid` with a message."""
 
+import os
 import resource
+import signal
 
 import pytest
 
@@ -65,3 +67,29 @@ def test_grading_parses_in_the_child_by_default_and_locates_problems_as_before()
 def test_the_limits_are_settings(settings, memory, cpu):
     settings.GRADING_PARSE_MEMORY_MB, settings.GRADING_PARSE_CPU_SECONDS = memory, cpu
     assert conf.parse_isolation() == Isolation(memory_mb=memory, cpu_seconds=cpu)
+
+
+def _children() -> list[str]:
+    with open(f"/proc/self/task/{os.getpid()}/children") as children:
+        return children.read().split()
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_a_grade_interrupted_while_parsing_takes_its_child_with_it():
+    # Celery's soft time limit raises in the worker while it waits for the child: the child
+    # must not go on using its CPU and memory.
+    def interrupt(signum, frame):
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(_Interrupted):
+            run_isolated([("big.yaml", BIG)], UNLIMITED, Isolation(memory_mb=4096, cpu_seconds=30))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert _children() == []
