@@ -24,6 +24,14 @@ def limits() -> Limits:
         max_files=_int("GRADING_MAX_FILES", Limits.max_files),
     )
 
+def parse_isolation():
+    """The child process that parses uploads (grading/isolated.py): GRADING_PARSE_MEMORY_MB of
+    address space above the started interpreter's, GRADING_PARSE_CPU_SECONDS of CPU."""
+    from grading.isolated import Isolation
+
+    return Isolation(memory_mb=_int("GRADING_PARSE_MEMORY_MB", Isolation.memory_mb),
+                     cpu_seconds=_int("GRADING_PARSE_CPU_SECONDS", Isolation.cpu_seconds))
+
 DEFAULT_LAB_TIME_LIMIT = 120  # Lab.time_limit_seconds' default, for a task not yet tied to a lab
 
 def live_overhead_seconds() -> int:
