@@ -73,20 +73,26 @@ class GradeReport:
         return round(100 * self.score / self.max_score, 1) if self.max_score else 0.0
 
     def cap(self) -> GradeReport:
-        """Bound what is stored and shown, whatever added to the report (parse, live stage)."""
+        """Bound what is stored and shown, whatever added to the report (parse, live stage), and
+        make it storable: PostgreSQL refuses NUL characters and lone surrogates (a YAML key
+        "a\\0", a tar member name that is not UTF-8), which would end the run "not graded"."""
         if len(self.errors) > MAX_ERRORS:
             hidden = len(self.errors) - (MAX_ERRORS - 1)
             self.errors = self.errors[:MAX_ERRORS - 1] + [Problem(
                 "(submission)", None, None, None, f"{hidden} more problems not shown: fix these first")]
         for problem in self.errors:
-            problem.message = _cut(str(problem.message), MAX_MESSAGE_CHARS)
-            problem.file = shorten(str(problem.file), MAX_LOCATION_CHARS)
+            problem.message = _cut(_storable(problem.message), MAX_MESSAGE_CHARS)
+            problem.file = shorten(_storable(problem.file), MAX_LOCATION_CHARS)
             if problem.field:
-                problem.field = shorten(str(problem.field), MAX_LOCATION_CHARS)
+                problem.field = shorten(_storable(problem.field), MAX_LOCATION_CHARS)
         if len(self.notes) > MAX_NOTES:
             hidden = len(self.notes) - (MAX_NOTES - 1)
             self.notes = self.notes[:MAX_NOTES - 1] + [f"{hidden} more notes not shown"]
-        self.notes = [_cut(str(note), MAX_MESSAGE_CHARS) for note in self.notes]
+        self.notes = [_cut(_storable(note), MAX_MESSAGE_CHARS) for note in self.notes]
+        for check in self.checks:
+            check.message, check.expected, check.observed = (
+                _cut(_storable(text), MAX_MESSAGE_CHARS) for text in (check.message, check.expected,
+                                                                       check.observed))
         return self
 
     def as_dict(self) -> dict:
@@ -96,6 +102,14 @@ class GradeReport:
             "errors": [e.as_dict() for e in self.errors],
             "stages": self.stages, "notes": self.notes,
         }
+
+
+def _storable(text: object) -> str:
+    """`text` without NUL characters or lone surrogates (shown escaped instead)."""
+    text = str(text)
+    if text.isascii() and "\x00" not in text:
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 def _cut(text: str, limit: int) -> str:

@@ -212,3 +212,19 @@ def test_a_5000_character_kind_or_api_version_is_a_problem_not_a_grader_error(fi
     report = grade_static(LAB, [("k.yaml", text)], isolation=None)
     [problem] = report.errors
     assert problem.field == "kind" and "has no kind" in problem.message and len(problem.message) < 300
+
+
+def test_nul_characters_and_undecodable_names_are_stored_escaped():
+    # PostgreSQL refuses NUL and lone surrogates in text and jsonb: storing them failed the run.
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.GNU_FORMAT,
+                      errors="surrogateescape") as tar:
+        for name, data in (("\udcff.txt", b""), ("c.yaml", CONFIGMAP.replace(b"  name: c\n",
+                                                                              b'  name: c\n  "x\\0": 1\n'))):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    report = grade_static(LAB, [("n.tar.gz", buffer.getvalue())], isolation=None)
+    assert report.notes == ["Ignored (not YAML): n.tar.gz:\\udcff.txt"]
+    [problem] = report.errors
+    assert problem.field == "metadata.x\\x00" and "\x00" not in problem.message
