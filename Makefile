@@ -115,3 +115,11 @@ e2e: e2e-deps
 ## screenshots: PNGs of the main pages at 1280 and 390 px wide, into var/screenshots/.
 screenshots: e2e-deps
 	$(PY) -m e2e.screenshots
+
+## restore-test: the backup/restore drill (deploy/restore_drill.py) against the local PostgreSQL
+## (postgres@127.0.0.1:5432, trust; PODIUM_RESTORE_PG=postgres://... for another): migrate and load a
+## scratch database, dump it with the backup CronJob's script, restore it with pg-restore.sh into
+## another, compare row counts per table. Both scratch databases are dropped afterwards.
+.PHONY: restore-test
+restore-test: install-dev
+	$(PY) deploy/restore_drill.py
