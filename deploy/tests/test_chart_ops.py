@@ -1,13 +1,18 @@
 """Operating the chart (issue 19 items 6-14): installs and upgrades that survive `--wait`,
 GitOps renders and rollouts, and data that survives. Rendered with the real helm binary; the
 scripts the chart ships (wait-for-migrations, Redis start-up) are run for real where they can be.
-The restore drill is deploy/tests/test_restore.py; the lookup paths are test_chart_lookup.py."""
+The restore drill is deploy/tests/test_restore.py. What the chart does with `lookup` (install and
+upgrade only) is rendered against a small stand-in API server (`FakeApiServer`)."""
 
+import base64
+import json
 import os
 import socket
 import stat
 import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import dj_database_url
@@ -15,7 +20,17 @@ import pytest
 import yaml
 from django.test import override_settings
 
-from deploy.tests.conftest import CHART, EXTERNAL_VALUES, ROOT, Rendered, parse, render
+from deploy.tests.conftest import (
+    CHART,
+    EXTERNAL_VALUES,
+    NAMESPACE,
+    RELEASE,
+    ROOT,
+    Rendered,
+    helm,
+    parse,
+    render,
+)
 from grading import conf
 from grading.tasks import grade_submission
 from lms import beat
@@ -171,6 +186,148 @@ esac
 
 
 # -- 7. Generated secrets ------------------------------------------------------------------------
+
+class FakeApiServer:
+    """Just enough of a Kubernetes API for `helm template --dry-run=server`: discovery for the
+    kinds the chart renders, GET of the objects in `stored` (404 for the rest). helm's `lookup`
+    then sees what a cluster would hold: a release's Secret, PostgreSQL's volume claim."""
+
+    CLUSTER_SCOPED = {"ClusterRole", "ClusterRoleBinding", "ValidatingAdmissionPolicy",
+                      "ValidatingAdmissionPolicyBinding", "AdminNetworkPolicy"}
+
+    def __init__(self, stored: list[dict]):
+        kinds: dict[str, set[str]] = {"v1": {"Secret", "PersistentVolumeClaim"}}
+        for obj in rendered().objects + parse(render(EXTERNAL_VALUES).stdout).objects:
+            kinds.setdefault(obj["apiVersion"], set()).add(obj["kind"])
+        self.kinds = kinds
+        self.objects = {self.path(o["apiVersion"], o["kind"], o["metadata"]["name"]): o for o in stored}
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                path = self.path.split("?")[0]
+                server.requests.append(path)
+                code, body = server.answer(path)
+                payload = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    @staticmethod
+    def plural(kind: str) -> str:
+        kind = kind.lower()
+        return kind[:-1] + "ies" if kind.endswith("y") else kind + ("es" if kind.endswith("s") else "s")
+
+    def path(self, api_version: str, kind: str, name: str) -> str:
+        base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+        scope = "" if kind in self.CLUSTER_SCOPED else f"/namespaces/{NAMESPACE}"
+        return f"{base}{scope}/{self.plural(kind)}/{name}"
+
+    def answer(self, path: str) -> tuple[int, dict]:
+        if path == "/version":
+            return 200, {"major": "1", "minor": "31", "gitVersion": "v1.31.0"}
+        if path == "/api":
+            return 200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}
+        if path == "/apis":
+            groups: dict[str, list[dict]] = {}
+            for group_version in self.kinds:
+                if "/" in group_version:
+                    group, version = group_version.split("/")
+                    groups.setdefault(group, []).append({"groupVersion": group_version, "version": version})
+            return 200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+                {"name": g, "versions": v, "preferredVersion": v[0]} for g, v in groups.items()]}
+        group_version = path.removeprefix("/api/").removeprefix("/apis/")
+        if group_version in self.kinds:
+            return 200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version,
+                         "resources": [{"name": self.plural(k), "singularName": k.lower(), "kind": k,
+                                        "namespaced": k not in self.CLUSTER_SCOPED, "verbs": ["get", "list"]}
+                                       for k in sorted(self.kinds[group_version])]}
+        if path in self.objects:
+            return 200, self.objects[path]
+        return 404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound",
+                     "code": 404}
+
+    def render(self, *sets: str, check: bool = True) -> subprocess.CompletedProcess:
+        args = ["template", RELEASE, str(CHART), "--namespace", NAMESPACE, "--dry-run=server",
+                "--disable-openapi-validation", "--kube-apiserver", self.url, "--kubeconfig", os.devnull]
+        for item in sets:
+            args += ["--set", item]
+        return helm(*args, check=check)
+
+    def __enter__(self):
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _release_secret(**data: str) -> dict:
+    """The release's Secret as the cluster returns it (Helm's ownership marks, base64 data)."""
+    return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": "podium-secrets", "namespace": NAMESPACE,
+                         "labels": {"app.kubernetes.io/managed-by": "Helm"},
+                         "annotations": {"meta.helm.sh/release-name": RELEASE,
+                                         "meta.helm.sh/release-namespace": NAMESPACE}},
+            "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}}
+
+
+DATABASE_CLAIM = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                  "metadata": {"name": "data-podium-postgresql-0", "namespace": NAMESPACE},
+                  "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "8Gi"}}},
+                  "status": {"phase": "Bound"}}
+
+
+def test_upgrades_keep_the_generated_values_the_cluster_holds():
+    kept = {"SECRET_KEY": "s" * 50, "POSTGRES_PASSWORD": "initdb-password",
+            "REDIS_PASSWORD": "redis-password"}
+    with FakeApiServer([_release_secret(**kept), DATABASE_CLAIM]) as cluster:
+        first, second = (parse(cluster.render().stdout) for _ in range(2))
+        assert f"{cluster.path('v1', 'Secret', 'podium-secrets')}" in cluster.requests
+    for chart in (first, second):
+        secret = chart.get("Secret", "podium-secrets")["stringData"]
+        assert {k: secret[k] for k in kept} == kept
+        assert secret["DATABASE_URL"] == "postgres://podium:initdb-password@podium-postgresql:5432/podium"
+    assert _checksums(first) == _checksums(second)
+
+
+def test_a_database_volume_without_its_secret_stops_the_install_instead_of_a_new_password():
+    with FakeApiServer([DATABASE_CLAIM]) as cluster:
+        result = cluster.render(check=False)
+    assert result.returncode != 0
+    assert ("PersistentVolumeClaim podium/data-podium-postgresql-0 holds an existing PostgreSQL database, "
+            "but Secret podium-secrets (its password) is gone") in result.stderr
+    assert "set postgresql.password" in result.stderr and "secrets.existingSecret" in result.stderr
+    # A first install (no volume yet) makes new values; explicit passwords need no lookup at all.
+    with FakeApiServer([]) as cluster:
+        fresh = parse(cluster.render().stdout).get("Secret", "podium-secrets")["stringData"]
+    assert len(fresh["SECRET_KEY"]) == 50
+    with FakeApiServer([DATABASE_CLAIM]) as cluster:
+        assert cluster.render("postgresql.password=initdb-password").returncode == 0
+
+
+def test_pods_roll_when_an_existing_secret_changes_in_the_cluster():
+    def checksum(password: str) -> str:
+        secret = _release_secret(SECRET_KEY="k" * 50, DATABASE_URL=f"postgres://u:{password}@db/podium",
+                                 REDIS_URL="redis://:r@redis:6379/0")
+        secret["metadata"]["name"] = "podium-external"
+        with FakeApiServer([secret]) as cluster:
+            chart = parse(cluster.render("secrets.existingSecret=podium-external", "postgresql.enabled=false",
+                                         "redis.enabled=false").stdout)
+        return {c["checksum/secret"] for c in _checksums(chart).values()}.pop()
+
+    assert checksum("one") == checksum("one") != checksum("two")
+
 
 def test_generated_secret_survives_uninstall_and_atomic_rollback():
     secret = rendered().get("Secret", "podium-secrets")
