@@ -5,7 +5,7 @@ upload makes the parser do, it costs one short-lived child, never the grading wo
 
 Celery's prefork workers are daemonic and multiprocessing refuses to start children there, so
 the child is a plain subprocess, `python -E -s -m grading.parse_child MEMORY_MB CPU_SECONDS`:
-- it imports only what parsing needs (no Django: ~30 ms to start), then caps its own address
+- it imports only what parsing needs (no Django: ~50 ms of CPU to start), then caps its address
   space (RLIMIT_AS) at what it uses once started plus MEMORY_MB, and its CPU time
   (RLIMIT_CPU), before it reads a byte of the upload;
 - stdin: one JSON line {"limits": {...}, "files": [[name, size], ...]}, then the files' bytes;
@@ -62,7 +62,7 @@ class IsolatedRun:
     wall_ms: float = 0.0
     peak_rss_kb: int | None = None      # the child's peak RSS (VmHWM), when it could report it
     cpu_ms: float | None = None         # the child's CPU time, when it could report it
-    failure: str = ""                    # "memory", "cpu", "time", "crash", "" when it finished
+    failure: str = ""                    # "memory", "cpu", "killed", "time", "crash"; "" when it finished
     stderr: str = field(default="", repr=False)
 
 
@@ -114,9 +114,13 @@ def run_isolated(files: list[tuple[str, bytes]], limits: Limits, isolation: Isol
     elif code == MEMORY_EXIT:
         failure, message = "memory", (f"the upload needs more than {isolation.memory_mb} MB to read "
                                       "(an archive or YAML bomb?)")
-    elif code in (-signal.SIGXCPU, -signal.SIGKILL):
+    elif code == -signal.SIGXCPU:
         failure, message = "cpu", (f"the upload needs more than {isolation.cpu_seconds} s of CPU to "
                                    "read (an archive or YAML bomb?)")
+    elif code == -signal.SIGKILL:
+        # RLIMIT_CPU's hard limit, or the kernel's OOM killer when the pod itself is short.
+        failure, message = "killed", (f"the upload cannot be read within {isolation.memory_mb} MB and "
+                                      f"{isolation.cpu_seconds} s of CPU (an archive or YAML bomb?)")
     else:
         # Our bug, found by this input: the student sees a plain refusal, the log the traceback.
         logger.error("isolated parser failed (exit %s) reading %s: %s", code, where, stderr[-4000:])
