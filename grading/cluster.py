@@ -8,6 +8,11 @@ Everything above this module sees plain dicts and the errors below:
   The task retries it; if it outlasts the retries the submission ends "not graded".
 - ClusterError (a GraderError): the API refused the grader itself (403 to our identity, a
   namespace of the same name owned by someone else): a misconfiguration, "not graded".
+
+The grader acts as its own identity (the chart's ServiceAccount): cluster-wide it may only
+create, list and delete sandbox namespaces and create RoleBindings to two chart ClusterRoles it
+may `bind` by name; everything inside a sandbox it does with the rights of the first of those
+bindings (sandbox.grader_binding), and student objects are applied as the sandbox's applier.
 - Per-object apply refusals (422 schema, 403 admission: PSA, quota, webhooks) are the
   student's, returned as ApplyProblem values, never raised.
 """
@@ -30,7 +35,7 @@ from grading import sandbox
 from grading.checks.objects import ref
 from grading.conf import ClusterSettings
 from grading.pipeline import GraderError
-from grading.sandbox import SandboxSpec
+from grading.sandbox import Install, SandboxSpec
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +78,9 @@ class SandboxInfo:
     terminating_since: datetime.datetime | None
 
     def expired(self, now: datetime.datetime) -> bool:
-        """Past its expires-at (one without a readable expiry counts as expired)."""
-        return self.expires_at is None or self.expires_at <= now
+        """Past its expires-at. One without a readable expiry is never expired: the reaper
+        deletes only what it can prove is an old sandbox of ours (grading/live.py logs it)."""
+        return self.expires_at is not None and self.expires_at <= now
 
 
 # (apiVersion, kind) -> (plural, namespaced). Other kinds are resolved by discovery.
@@ -101,7 +107,6 @@ KINDS: dict[tuple[str, str], tuple[str, bool]] = {
     ("autoscaling/v1", "HorizontalPodAutoscaler"): ("horizontalpodautoscalers", True),
     ("policy/v1", "PodDisruptionBudget"): ("poddisruptionbudgets", True),
     ("discovery.k8s.io/v1", "EndpointSlice"): ("endpointslices", True),
-    ("rbac.authorization.k8s.io/v1", "Role"): ("roles", True),
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): ("rolebindings", True),
 }
 WORKLOADS = [
@@ -130,9 +135,11 @@ def _status_message(exc: ApiException) -> tuple[str, str]:
 class Cluster:
     """A cluster reached through one `kubernetes.client.ApiClient`."""
 
-    def __init__(self, api: k8s.ApiClient, *, request_timeout: float = 10.0):
+    def __init__(self, api: k8s.ApiClient, *, request_timeout: float = 10.0, install: Install | None = None):
         self.api = api
         self.timeout = request_timeout
+        self.install = install or Install()  # whose sandboxes these are (names, labels, roles)
+        self._username: str | None = None
         self._discovered: dict[tuple[str, str], tuple[str, bool]] = {}
         self._groups: dict[str, str | None] = {}  # API group -> served groupVersion (None: not served)
         self.quota_wait = 15.0  # seconds a new sandbox's quota may take to get its status
@@ -146,17 +153,37 @@ class Cluster:
             k8s_config.load_kube_config(
                 config_file=settings.kubeconfig, context=settings.context, client_configuration=configuration
             )
-        return cls.for_configuration(configuration, request_timeout=settings.request_timeout)
+        return cls.for_configuration(
+            configuration, request_timeout=settings.request_timeout, install=settings.install
+        )
 
     @classmethod
-    def for_configuration(cls, configuration: k8s.Configuration, *, request_timeout: float = 10.0) -> Cluster:
+    def for_configuration(
+        cls,
+        configuration: k8s.Configuration,
+        *,
+        request_timeout: float = 10.0,
+        install: Install | None = None,
+    ) -> Cluster:
         configuration.retries = False  # we decide about retrying (the task does), not urllib3
-        return cls(k8s.ApiClient(configuration), request_timeout=request_timeout)
+        return cls(k8s.ApiClient(configuration), request_timeout=request_timeout, install=install)
 
     @classmethod
-    def for_url(cls, url: str, *, request_timeout: float = 10.0) -> Cluster:
-        """A cluster at a plain URL with no credentials (the test emulator, `kubectl proxy`)."""
-        return cls.for_configuration(k8s.Configuration(host=url), request_timeout=request_timeout)
+    def for_url(
+        cls,
+        url: str,
+        *,
+        request_timeout: float = 10.0,
+        token: str | None = None,
+        install: Install | None = None,
+    ) -> Cluster:
+        """A cluster at a plain URL (the test emulator, `kubectl proxy`), with a bearer token or
+        no credentials."""
+        configuration = k8s.Configuration(host=url)
+        if token:
+            configuration.api_key = {"authorization": token}
+            configuration.api_key_prefix = {"authorization": "Bearer"}
+        return cls.for_configuration(configuration, request_timeout=request_timeout, install=install)
 
     def close(self) -> None:
         self.api.close()
@@ -263,10 +290,39 @@ class Cluster:
         info = self._call("GET", "/version")
         return str(info.get("gitVersion", "unknown"))
 
+    def username(self) -> str:
+        """Who the API server says the grader is (a SelfSubjectReview, allowed to every
+        authenticated user): the subject of the grader's RoleBinding in each sandbox. Asked, not
+        configured, so a kubeconfig, a token or the pod's ServiceAccount all work alike."""
+        if self._username is None:
+            review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+            try:
+                found = self._call("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", body=review)
+            except ApiException as exc:
+                raise ClusterError(
+                    f"asking the cluster who the grader is (SelfSubjectReview, Kubernetes >= 1.28): "
+                    f"{_status_message(exc)[1]}"
+                ) from exc
+            name = ((found.get("status") or {}).get("userInfo") or {}).get("username")
+            if not name:
+                raise ClusterError("the cluster's SelfSubjectReview named no user for the grader")
+            self._username = str(name)
+        return self._username
+
+    def guardrails(self, spec: SandboxSpec) -> list[dict]:
+        return sandbox.guardrails(spec, self.username())
+
     def create_sandbox(self, spec: SandboxSpec) -> bool:
         """Create the namespace and its guardrails. Returns False when the namespace was there
-        already (a retry of the same submission: 409), True when it was made now. Guardrails
-        are applied either way (server-side apply is idempotent)."""
+        already and is this run's own (its POST was answered 409 after an earlier attempt of the
+        same call got through: the owner annotation holds this run's token), True when it was
+        made now. A namespace of that name without our token is never taken over, whatever its
+        labels: somebody else made it (ClusterError). Guardrails are applied either way
+        (server-side apply is idempotent)."""
+        if spec.install != self.install:
+            raise ClusterError(
+                f"sandbox {spec.namespace} is not of this grader's install {self.install.install_id}"
+            )
         manifest = sandbox.namespace_manifest(spec)
         created = True
         try:
@@ -276,14 +332,15 @@ class Cluster:
                 raise ClusterError(f"creating namespace {spec.namespace}: {_status_message(exc)[1]}") from exc
             created = False
             existing = self._call("GET", f"/api/v1/namespaces/{spec.namespace}")
-            labels = (existing.get("metadata") or {}).get("labels") or {}
-            if labels.get(sandbox.SUBMISSION) != str(spec.submission_id):
+            annotations = (existing.get("metadata") or {}).get("annotations") or {}
+            if annotations.get(sandbox.OWNER) != spec.owner:
                 raise ClusterError(
-                    f"namespace {spec.namespace} exists and is not this submission's sandbox"
+                    f"namespace {spec.namespace} exists and was not created by this grading run "
+                    f"(no {sandbox.OWNER} token of ours): it is not taken over"
                 ) from exc
             if (existing.get("metadata") or {}).get("deletionTimestamp"):
                 raise ClusterUnavailable(f"namespace {spec.namespace} is still terminating") from exc
-        for obj in sandbox.guardrails(spec):
+        for obj in self.guardrails(spec):
             try:
                 self._server_side_apply(obj, spec.namespace, manager=sandbox.GUARDRAIL_MANAGER)
             except ApiException as exc:
@@ -296,7 +353,7 @@ class Cluster:
         refuses everything it counts ("status unknown for quota"): the student's objects would
         be refused for no fault of theirs. Wait for it (usually well under a second); past
         `quota_wait` seconds it is the cluster's slowness, retried like an outage."""
-        quota = next(g for g in sandbox.guardrails(spec) if g["kind"] == "ResourceQuota")
+        quota = next(g for g in self.guardrails(spec) if g["kind"] == "ResourceQuota")
         path = self._path("v1", "ResourceQuota", spec.namespace, quota["metadata"]["name"])
         deadline, pause = time.monotonic() + self.quota_wait, 0.05
         while True:
@@ -351,7 +408,7 @@ class Cluster:
         without a conflict, an `ingress: [{}]` on the default deny, counts), and every
         NetworkPolicy in the sandbox checked for ipBlocks that open a denied range."""
         found = []
-        for expected in sandbox.guardrails(spec):
+        for expected in self.guardrails(spec):
             meta = expected["metadata"]
             path = self._path(expected["apiVersion"], expected["kind"], spec.namespace, meta["name"])
             try:
@@ -424,6 +481,10 @@ class Cluster:
                     query={"propagationPolicy": "Background"},
                 )
             except ApiException as exc:
+                if exc.status == 403:
+                    # Our rights in the sandbox go with its RoleBinding: a sandbox deleted
+                    # already. Deleting the namespace below removes whatever is left anyway.
+                    break
                 if exc.status != 404:
                     raise ClusterError(f"deleting {kind} in {namespace}: {_status_message(exc)[1]}") from exc
         try:
@@ -431,13 +492,21 @@ class Cluster:
         except ApiException as exc:
             if exc.status != 404:
                 raise ClusterError(f"deleting namespace {namespace}: {_status_message(exc)[1]}") from exc
+            return
+        # The grader's own binding holds the namespace until the rest is gone (then it goes now,
+        # else the reaper releases it once the pods have stopped).
+        self.clear_finalizers(namespace, students=False)
 
     def sandboxes(self) -> list[SandboxInfo]:
-        """Every namespace this grader manages, with its expiry and Terminating state."""
+        """Every sandbox of this install, with its expiry and Terminating state: selected by the
+        install's labels AND its name prefix (a namespace with only one of them is not ours, and
+        another install's sandboxes never are)."""
         found = []
-        for ns in self._list("v1", "Namespace", None, selector=sandbox.SELECTOR):
+        for ns in self._list("v1", "Namespace", None, selector=self.install.selector):
             meta = ns.get("metadata") or {}
             labels, annotations = meta.get("labels") or {}, meta.get("annotations") or {}
+            if not self.install.owns(str(meta.get("name", "")), labels):
+                continue
             found.append(
                 SandboxInfo(
                     name=meta["name"],
@@ -486,11 +555,18 @@ class Cluster:
                     found += [(version, plural) for plural in rule["resources"] if "/" not in plural]
         return list(dict.fromkeys(found))
 
-    def clear_finalizers(self, namespace: str) -> int:
+    def clear_finalizers(self, namespace: str, *, students: bool = True) -> int:
         """Remove finalizers on every object in the namespace of a kind the grader created or a
         student could submit (a ServiceMonitor's included: they would keep it Terminating
-        forever). Returns how many objects were released."""
-        released = 0
+        forever). Returns how many objects were released (the grader's own binding not counted).
+
+        The grader's own RoleBinding (sandbox.GRADER_BINDING) carries a finalizer so that it, and
+        with it the grader's right to do this, outlives the rest of a terminating sandbox; it is
+        released last, once nothing else is left, and the namespace can then go. With
+        `students` off only that last step is taken (teardown: a student's finalizers are the
+        reaper's to clear, and it reports them)."""
+        released, left = 0, 0
+        own = ("rbac.authorization.k8s.io/v1", "rolebindings", sandbox.GRADER_BINDING)
         for api_version, plural in self.finalizable():
             base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
             path = f"{base}/namespaces/{namespace}/{plural}"
@@ -499,15 +575,27 @@ class Cluster:
             except ApiException:
                 continue  # not served here, or not ours to read
             for item in items:
-                if (item.get("metadata") or {}).get("finalizers"):
-                    self._call(
-                        "PATCH",
-                        f"{path}/{item['metadata']['name']}",
-                        body={"metadata": {"finalizers": None}},
-                        content_type="application/merge-patch+json",
-                    )
+                if (api_version, plural, item["metadata"]["name"]) == own:
+                    continue
+                left += 1
+                if students and (item.get("metadata") or {}).get("finalizers"):
+                    self._release(f"{path}/{item['metadata']['name']}")
                     released += 1
+        if left == released:  # nothing but the grader's binding holds the namespace any more
+            try:
+                self._release(f"/apis/{own[0]}/namespaces/{namespace}/{own[1]}/{own[2]}")
+            except ApiException as exc:
+                if exc.status not in (403, 404):  # gone, and our rights in the sandbox with it
+                    raise
         return released
+
+    def _release(self, path: str) -> None:
+        self._call(
+            "PATCH",
+            path,
+            body={"metadata": {"finalizers": None}},
+            content_type="application/merge-patch+json",
+        )
 
 
 def _time(value: str | None) -> datetime.datetime | None:

@@ -95,6 +95,38 @@ class ClusterSettings:
     kubeconfig: str | None = None
     context: str | None = None
     request_timeout: float = 10.0
+    install: object = None  # grading.sandbox.Install (sandbox_install()); None: a dev install's
+
+
+def _setting(name: str, default: str) -> str:
+    return str(getattr(settings, name, env(name, default)) or default).strip()
+
+
+def sandbox_install():
+    """Whose sandboxes this worker makes, and the chart ClusterRoles it binds in them (the chart
+    sets every one, deploy/helm/podium/templates/worker.yaml): GRADING_INSTALL_ID (per release,
+    in every sandbox's name and labels, so two installs on one cluster never touch each other's),
+    GRADING_SANDBOX_PREFIX, GRADING_SANDBOX_LABEL ("key=value"), GRADING_SANDBOX_CLUSTERROLE (the
+    applier's rules) and GRADING_SANDBOX_GRADER_CLUSTERROLE (the grader's own in a sandbox).
+    Unset, a development install's defaults (grading.sandbox.Install)."""
+    from grading.sandbox import Install
+
+    default = Install()
+    label = _setting("GRADING_SANDBOX_LABEL", f"{default.label_key}={default.label_value}")
+    key, sep, value = label.partition("=")
+    if not sep or not key.strip():
+        raise ValueError(f'GRADING_SANDBOX_LABEL must look like "key=value", not {label!r}')
+    try:
+        return Install(
+            install_id=_setting("GRADING_INSTALL_ID", default.install_id),
+            prefix=_setting("GRADING_SANDBOX_PREFIX", default.prefix),
+            label_key=key.strip(),
+            label_value=value.strip(),
+            applier_clusterrole=_setting("GRADING_SANDBOX_CLUSTERROLE", default.applier_clusterrole),
+            grader_clusterrole=_setting("GRADING_SANDBOX_GRADER_CLUSTERROLE", default.grader_clusterrole),
+        )
+    except ValueError as exc:
+        raise ValueError(f"GRADING_INSTALL_ID / GRADING_SANDBOX_PREFIX: {exc}") from None
 
 
 def cluster_settings() -> ClusterSettings | None:
@@ -110,7 +142,8 @@ def cluster_settings() -> ClusterSettings | None:
     context = getattr(settings, "GRADING_KUBE_CONTEXT", env("GRADING_KUBE_CONTEXT")) or None
     return ClusterSettings(in_cluster=in_cluster, kubeconfig=None if in_cluster else kubeconfig,
                            context=context,
-                           request_timeout=float(_int("GRADING_KUBE_REQUEST_TIMEOUT", 10)))
+                           request_timeout=float(_int("GRADING_KUBE_REQUEST_TIMEOUT", 10)),
+                           install=sandbox_install())
 
 def pod_security_for(lab) -> str:
     """The Pod Security level a lab's sandbox enforces: the lab's own, else the platform's."""

@@ -118,6 +118,7 @@ def grade_live(
         expires_at=now + datetime.timedelta(seconds=ttl_seconds),
         pod_security=pod_security,
         denied_cidrs=conf.sandbox_denied_cidrs() if denied_cidrs is None else denied_cidrs,
+        install=cluster.install,
     )
     ingress = ingress or IngressRewrite(
         submission_id, conf.lab_domain(), conf.sandbox_domain(), conf.sandbox_ingress_class()
@@ -213,6 +214,9 @@ def reap(cluster: Cluster, *, now: datetime.datetime, stuck_after: datetime.time
         elif box.expired(now):
             cluster.delete_sandbox(box.name)
             report.deleted.append(box.name)
+        elif box.expires_at is None:
+            # Never deleted on a guess: an unreadable expiry is somebody's edit, not an age.
+            logger.warning("reaper: sandbox %s has no readable %s; left alone", box.name, sandbox.EXPIRES_AT)
     return report
 
 

@@ -1,7 +1,16 @@
 """What a grading sandbox is made of: its name, labels and guardrail objects. Pure: no client.
 
 grading/cluster.py creates these in the cluster; tests and the reaper read the same names here.
-One namespace per submission (`podium-sub-<id>`), so a retry finds its own namespace.
+One namespace per grading run, `<prefix><install id>-<submission id>-<random suffix>`: the install
+id keeps two Podium installs on one cluster apart (names, labels, the reaper's selection), the
+random suffix makes the next name unguessable, so nobody can pre-create it; a namespace found
+under our name without this run's owner token is never taken over (grading/cluster.py).
+
+Identity (issue 19): the grader never grants rules itself. Each sandbox gets two RoleBindings to
+ClusterRoles the chart ships (deploy/helm/podium/templates/rbac.yaml), which the grader may only
+`bind` by name: the applier's (APPLIER_RULES, the student's kinds) and the grader's own in-sandbox
+rights (GRADER_SANDBOX_RULES: observe, clean up, impersonate the applier), so the grader holds no
+rights on student kinds, pods, logs or events outside sandboxes.
 
 Guardrails and student objects are applied under two field managers: the guardrails' own
 (GUARDRAIL_MANAGER, with force: it owns them) and the students' (STUDENT_MANAGER, without force,
@@ -15,6 +24,8 @@ from __future__ import annotations
 import copy
 import datetime
 import ipaddress
+import re
+import secrets
 from dataclasses import dataclass, field
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
@@ -22,21 +33,79 @@ MANAGER = "podium"
 SUBMISSION = "podium.dev/submission"
 LAB = "podium.dev/lab"
 EXPIRES_AT = "podium.dev/expires-at"
+INSTALL = "podium.dev/install"  # label: which Podium install made the sandbox
+OWNER = "podium.dev/owner"  # annotation: the token of the grading run that created the namespace
 GUARDRAIL_MANAGER = "podium-guardrails"  # owns the guardrails; applies with force
 STUDENT_MANAGER = "podium-student"  # student objects; never forces over another manager's fields
 APPLIER = "podium-applier"  # the in-namespace identity student objects are applied as
+GRADER_BINDING = "podium-grader"  # the RoleBinding that gives the grader its rights in a sandbox
+# Keeps the grader's own RoleBinding while its namespace terminates: without it the grader could
+# no longer list and release the finalizers a student left (grading/cluster.py clear_finalizers
+# removes it last).
+GRADER_ACCESS_FINALIZER = "podium.dev/grader-access"
 PSA_VERSION = "v1.32"  # pinned: a newer cluster does not tighten (or loosen) a graded lab
 SELECTOR = f"{MANAGED_BY}={MANAGER}"
 # The Kubernetes service range (the API server's ClusterIP) and link-local v4/v6 (cloud metadata).
 DEFAULT_DENIED_CIDRS = ("10.96.0.0/12", "169.254.0.0/16", "fe80::/10")
 
 
-def namespace_name(submission_id: int | str) -> str:
-    return f"podium-sub-{submission_id}"
+_INSTALL_ID = re.compile(r"^[a-z0-9]([-a-z0-9]{0,14}[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class Install:
+    """Which Podium install sandboxes belong to, and the chart ClusterRoles bound in them.
+
+    The defaults are a development install's and match the chart rendered as release `podium` in
+    namespace `podium` (the tests' rendering); a deployed worker gets every value from the chart
+    (grading/conf.py sandbox_install)."""
+
+    install_id: str = "dev"
+    prefix: str = "podium-sub-"
+    label_key: str = MANAGED_BY
+    label_value: str = MANAGER
+    applier_clusterrole: str = "podium-podium-sandbox"
+    grader_clusterrole: str = "podium-podium-sandbox-grader"
+
+    def __post_init__(self):
+        if not _INSTALL_ID.match(self.install_id):
+            raise ValueError(f"install id {self.install_id!r}: 1-16 lowercase letters, digits or '-'")
+        if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,20})?", self.prefix):
+            raise ValueError(f"sandbox prefix {self.prefix!r}: up to 21 lowercase letters, digits or '-'")
+
+    @property
+    def name_prefix(self) -> str:
+        """Every sandbox of this install, and only them, has a name starting with this."""
+        return f"{self.prefix}{self.install_id}-"
+
+    @property
+    def selector(self) -> str:
+        return f"{self.label_key}={self.label_value},{INSTALL}={self.install_id}"
+
+    def labels(self) -> dict[str, str]:
+        return {self.label_key: self.label_value, INSTALL: self.install_id}
+
+    def owns(self, name: str, labels: dict) -> bool:
+        """A namespace is this install's sandbox only with the name prefix AND both labels."""
+        return name.startswith(self.name_prefix) and all(
+            (labels or {}).get(k) == v for k, v in self.labels().items()
+        )
+
+
+def namespace_name(submission_id: int | str, suffix: str, install: Install | None = None) -> str:
+    return f"{(install or Install()).name_prefix}{submission_id}-{suffix}"
 
 
 def applier_username(namespace: str) -> str:
     return f"system:serviceaccount:{namespace}:{APPLIER}"
+
+
+def subject_for(username: str) -> dict:
+    """The RBAC subject for an authenticated user name (a ServiceAccount's when it is one)."""
+    match = re.fullmatch(r"system:serviceaccount:([^:]+):([^:]+)", username)
+    if match:
+        return {"kind": "ServiceAccount", "name": match[2], "namespace": match[1]}
+    return {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": username}
 
 
 @dataclass(frozen=True)
@@ -102,10 +171,15 @@ class SandboxSpec:
     quota: Quota = field(default_factory=Quota)
     # Ranges no student NetworkPolicy may open (grading/conf.py GRADING_SANDBOX_DENIED_CIDRS).
     denied_cidrs: tuple[str, ...] = DEFAULT_DENIED_CIDRS
+    install: Install = field(default_factory=Install)
+    # Random per run: the name cannot be guessed ahead, and the owner token tells this run's
+    # namespace from one somebody else created under the same name.
+    suffix: str = field(default_factory=lambda: secrets.token_hex(4))
+    owner: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     @property
     def namespace(self) -> str:
-        return namespace_name(self.submission_id)
+        return namespace_name(self.submission_id, self.suffix, self.install)
 
 
 def namespace_manifest(spec: SandboxSpec) -> dict:
@@ -118,9 +192,15 @@ def namespace_manifest(spec: SandboxSpec) -> dict:
         "kind": "Namespace",
         "metadata": {
             "name": spec.namespace,
-            "labels": {MANAGED_BY: MANAGER, SUBMISSION: str(spec.submission_id), LAB: spec.lab[:63], **psa},
+            "labels": {
+                **spec.install.labels(),
+                SUBMISSION: str(spec.submission_id),
+                LAB: spec.lab[:63],
+                **psa,
+            },
             "annotations": {
-                EXPIRES_AT: spec.expires_at.astimezone(datetime.UTC).isoformat(timespec="seconds")
+                EXPIRES_AT: spec.expires_at.astimezone(datetime.UTC).isoformat(timespec="seconds"),
+                OWNER: spec.owner,
             },
         },
     }
@@ -146,6 +226,60 @@ APPLIER_RULES = [
     {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": ["*"]},
     {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": ["*"]},
     {"apiGroups": ["monitoring.coreos.com"], "resources": ["servicemonitors", "podmonitors"], "verbs": ["*"]},
+]
+
+# The grader's rights inside one sandbox (the chart's "-sandbox-grader" ClusterRole, bound there by
+# the GRADER_BINDING RoleBinding): exactly what grading/cluster.py sends into a sandbox. Guardrails
+# applied server-side (create + patch), read back (get, list), student kinds listed to observe and
+# patched only to release finalizers, workloads deleted by collection at teardown, the previous
+# logs of restarted containers, events, and impersonating the sandbox's own applier (never
+# another namespace's: the grant exists only where the binding is). deploy/tests/test_chart.py
+# checks the chart holds exactly these; test_sandbox_identity.py that each one is used.
+GRADER_SANDBOX_RULES = [
+    {
+        "apiGroups": [""],
+        "resources": ["limitranges", "resourcequotas", "serviceaccounts"],
+        "verbs": ["get", "list", "create", "patch"],
+    },
+    {
+        "apiGroups": ["networking.k8s.io"],
+        "resources": ["networkpolicies"],
+        "verbs": ["get", "list", "create", "patch"],
+    },
+    {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": ["get", "list"]},
+    {
+        "apiGroups": [""],
+        "resources": ["services", "configmaps", "secrets", "persistentvolumeclaims"],
+        "verbs": ["list", "patch"],
+    },
+    {"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "patch", "deletecollection"]},
+    {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+    {"apiGroups": [""], "resources": ["events"], "verbs": ["list"]},
+    {
+        "apiGroups": ["apps"],
+        "resources": ["deployments", "statefulsets", "daemonsets", "replicasets"],
+        "verbs": ["list", "patch", "deletecollection"],
+    },
+    {
+        "apiGroups": ["batch"],
+        "resources": ["jobs", "cronjobs"],
+        "verbs": ["list", "patch", "deletecollection"],
+    },
+    {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": ["list", "patch"]},
+    {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": ["list", "patch"]},
+    {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": ["list", "patch"]},
+    {
+        "apiGroups": ["monitoring.coreos.com"],
+        "resources": ["servicemonitors", "podmonitors"],
+        "verbs": ["list", "patch"],
+    },
+    {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["list", "patch"]},
+    {
+        "apiGroups": [""],
+        "resources": ["serviceaccounts"],
+        "resourceNames": [APPLIER],
+        "verbs": ["impersonate"],
+    },
 ]
 
 
@@ -188,11 +322,31 @@ def network_guardrails(ns: str) -> list[dict]:
     ]
 
 
-def guardrails(spec: SandboxSpec) -> list[dict]:
+def grader_binding(spec: SandboxSpec, grader: str) -> dict:
+    """The grader's own rights in the sandbox, first of all guardrails: the only one it creates
+    with its cluster-wide grant (RoleBindings, admitted only inside sandboxes, to ClusterRoles it
+    may `bind` by name); every later guardrail is written with the rights this binding gives."""
+    ns = spec.namespace
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {**_meta(GRADER_BINDING, ns), "finalizers": [GRADER_ACCESS_FINALIZER]},
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "name": spec.install.grader_clusterrole,
+        },
+        "subjects": [subject_for(grader)],
+    }
+
+
+def guardrails(spec: SandboxSpec, grader: str) -> list[dict]:
     """The objects created with the namespace, in order, before any student object. Data:
-    what they are made of lives here; the cluster adapter applies and verifies the list."""
+    what they are made of lives here; the cluster adapter applies and verifies the list.
+    `grader` is the grader's own user name (grading/cluster.py asks the API server)."""
     ns = spec.namespace
     return [
+        grader_binding(spec, grader),
         {
             "apiVersion": "v1",
             "kind": "LimitRange",
@@ -224,16 +378,17 @@ def guardrails(spec: SandboxSpec) -> list[dict]:
             "automountServiceAccountToken": False,
         },
         {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "Role",
-            "metadata": _meta(APPLIER, ns),
-            "rules": APPLIER_RULES,
-        },
-        {
+            # The applier's rules are the chart's ClusterRole (the grader may only bind it):
+            # a Role the grader wrote itself would grant what it does not hold, which the API
+            # server's RBAC escalation check refuses.
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "RoleBinding",
             "metadata": _meta(APPLIER, ns),
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": APPLIER},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": spec.install.applier_clusterrole,
+            },
             "subjects": [{"kind": "ServiceAccount", "name": APPLIER, "namespace": ns}],
         },
         # Last: until the quota controller has computed its status the API server refuses
@@ -255,7 +410,6 @@ GUARDED_FIELDS: dict[str, tuple[str, ...]] = {
     "LimitRange": ("spec",),
     "NetworkPolicy": ("spec",),
     "ServiceAccount": ("automountServiceAccountToken", "secrets", "imagePullSecrets"),
-    "Role": ("rules",),
     "RoleBinding": ("roleRef", "subjects"),
 }
 

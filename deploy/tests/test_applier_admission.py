@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -21,7 +22,10 @@ from deploy.tests.conftest import ROOT, parse, render
 from grading import policy, policy_network, sandbox
 
 SUBMISSION = 7
-NAMESPACE = sandbox.namespace_name(SUBMISSION)
+# The chart's default install id for release podium in namespace podium: sha256 of "<ns>/<name>".
+INSTALL = sandbox.Install(install_id=hashlib.sha256(b"podium/podium").hexdigest()[:8])
+SUFFIX = "0a1b2c3d"
+NAMESPACE = sandbox.namespace_name(SUBMISSION, SUFFIX, INSTALL)
 APPLIER = sandbox.applier_username(NAMESPACE)
 LABS = ROOT / "courses" / "content" / "kubernetes-fundamentals" / "labs"
 LAB_DOMAIN = policy.SandboxPolicy().ingress_domain
@@ -76,8 +80,8 @@ class Policy:
         # The sandbox namespace exactly as the grader creates it (its podium.dev/submission label
         # is what the Ingress host rule reads).
         namespace_object = sandbox.namespace_manifest(sandbox.SandboxSpec(
-            submission_id=int(namespace.rsplit("-", 1)[1]), lab="lab",
-            expires_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)))
+            submission_id=int(namespace.rsplit("-", 2)[1]), lab="lab",
+            expires_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC), install=INSTALL))
         namespace_object["metadata"]["name"] = namespace
         activation = {
             "object": celpy.json_to_cel(obj),
@@ -192,9 +196,12 @@ def test_a_retry_updating_a_scheduled_pod_and_a_bound_claim_is_admitted(applier_
 def test_only_the_sandbox_applier_identity_is_matched(applier_policy):
     hostile = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "podium-quota"}}
     assert applier_policy.review(hostile).matched
-    assert applier_policy.review(hostile, user=sandbox.applier_username("podium-sub-123")).matched
+    assert applier_policy.review(
+        hostile, user=sandbox.applier_username(sandbox.namespace_name(123, "ffffffff", INSTALL))).matched
+    another_install = sandbox.namespace_name(7, SUFFIX, sandbox.Install(install_id="other"))
     for user in ("system:serviceaccount:podium:podium-grader", "system:serviceaccount:default:podium-applier",
-                 "system:serviceaccount:podium-sub-7:default", "alice"):
+                 f"system:serviceaccount:{NAMESPACE}:default", "alice",
+                 sandbox.applier_username(another_install)):
         assert not applier_policy.review(hostile, user=user).matched, user
 
 

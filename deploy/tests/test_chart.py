@@ -235,12 +235,21 @@ def _sandbox_role(rendered) -> dict:
     return rendered.get("ClusterRole", "podium-podium-sandbox")
 
 
-def test_grader_rbac_impersonates_only_the_sandbox_applier(default_chart):
-    role = _grader_role(default_chart)
-    impersonation = [r for r in role["rules"] if "impersonate" in r["verbs"]]
+def _grader_sandbox_role(rendered) -> dict:
+    return rendered.get("ClusterRole", "podium-podium-sandbox-grader")
+
+
+def test_grader_impersonates_the_applier_only_through_a_role_bound_inside_a_sandbox(default_chart):
+    """Issue 19 item 2: no cluster-wide `impersonate`; the -sandbox-grader ClusterRole holds it
+    (by name) and is bound by a RoleBinding in each sandbox only, never cluster-wide."""
+    assert not any("impersonate" in r["verbs"] for r in _grader_role(default_chart)["rules"])
+    impersonation = [r for r in _grader_sandbox_role(default_chart)["rules"] if "impersonate" in r["verbs"]]
     assert impersonation == [{"apiGroups": [""], "resources": ["serviceaccounts"],
                               "resourceNames": ["podium-applier"], "verbs": ["impersonate"]}]
-    assert not any("*" in r["verbs"] or "*" in r["resources"] for r in role["rules"])
+    cluster_bound = {b["roleRef"]["name"] for b in default_chart.of_kind("ClusterRoleBinding")}
+    assert not cluster_bound & {"podium-podium-sandbox-grader", "podium-podium-sandbox"}
+    for role in (_grader_role(default_chart), _grader_sandbox_role(default_chart)):
+        assert not any("*" in r["verbs"] or "*" in r["resources"] for r in role["rules"])
     from grading.sandbox import APPLIER
 
     assert APPLIER == "podium-applier"
@@ -248,7 +257,7 @@ def test_grader_rbac_impersonates_only_the_sandbox_applier(default_chart):
 
 def test_grader_cannot_read_secrets_cluster_wide(default_chart):
     """Issue 12 item 7: the workers' ClusterRole (bound cluster-wide) grants nothing on Secrets;
-    they read a sandbox's Secrets only through the -sandbox ClusterRole bound inside it."""
+    they read a sandbox's Secrets only through the -sandbox-grader ClusterRole bound inside it."""
     bound = {b["roleRef"]["name"] for b in default_chart.of_kind("ClusterRoleBinding")
              if any(s.get("name") == "podium-grader" for s in b["subjects"])}
     assert bound == {"podium-podium-grader"}
@@ -259,41 +268,84 @@ def test_grader_cannot_read_secrets_cluster_wide(default_chart):
             assert not (covers_core and covers_secrets), rule
 
 
-def test_sandbox_role_is_the_appliers_rules_and_the_grader_may_only_bind_it(default_chart):
-    """RBAC forbids granting permissions one does not hold, unless one may `bind` the role: the
-    workers may bind exactly the -sandbox ClusterRole (inside sandboxes: the admission policy),
-    so they need not hold Secrets (or `*`) anywhere themselves."""
-    from grading.sandbox import APPLIER_RULES
+def test_grader_reads_no_pods_logs_configmaps_or_events_cluster_wide(default_chart):
+    """Issue 19 item 5: cluster-wide, namespaces (get, list, create, delete), RoleBindings
+    (create, patch) and `bind` on two roles by name; nothing on student kinds, no watch, no
+    update, no namespaces/finalize."""
+    sandbox_role, grader_sandbox = _sandbox_role(default_chart), _grader_sandbox_role(default_chart)
+    assert _grader_role(default_chart)["rules"] == [
+        {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "create", "delete"]},
+        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": ["create", "patch"]},
+        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"],
+         "resourceNames": [sandbox_role["metadata"]["name"], grader_sandbox["metadata"]["name"]],
+         "verbs": ["bind"]},
+    ]
 
-    sandbox_role = _sandbox_role(default_chart)
+
+def test_sandbox_roles_are_the_adapters_rules_and_the_grader_may_only_bind_them(default_chart):
+    """RBAC forbids granting permissions one does not hold, unless one may `bind` the role: the
+    workers may bind exactly the two sandbox ClusterRoles (inside sandboxes: the admission
+    policy), so they hold neither the applier's `*` nor the in-sandbox reads themselves."""
+    from grading.sandbox import APPLIER_RULES, GRADER_SANDBOX_RULES, Install
+
+    sandbox_role, grader_sandbox = _sandbox_role(default_chart), _grader_sandbox_role(default_chart)
     assert sandbox_role["rules"] == APPLIER_RULES
+    assert grader_sandbox["rules"] == GRADER_SANDBOX_RULES
     binds = [r for r in _grader_role(default_chart)["rules"] if "bind" in r["verbs"]]
     assert binds == [{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"],
-                      "resourceNames": [sandbox_role["metadata"]["name"]], "verbs": ["bind"]}]
+                      "resourceNames": [sandbox_role["metadata"]["name"], grader_sandbox["metadata"]["name"]],
+                      "verbs": ["bind"]}]
     assert not any(r["verbs"] != ["bind"] and {"escalate", "bind"} & set(r["verbs"])
                    for r in _grader_role(default_chart)["rules"])
     worker = default_chart.get("Deployment", "podium-worker")["spec"]["template"]["spec"]["containers"][0]
     env = {e["name"]: e.get("value") for e in worker["env"]}
     assert env["GRADING_SANDBOX_CLUSTERROLE"] == sandbox_role["metadata"]["name"]
+    assert env["GRADING_SANDBOX_GRADER_CLUSTERROLE"] == grader_sandbox["metadata"]["name"]
+    # The development defaults (tests, `make run`) are this rendering's names.
+    assert (Install().applier_clusterrole, Install().grader_clusterrole) == (
+        sandbox_role["metadata"]["name"], grader_sandbox["metadata"]["name"])
 
 
-def test_grader_rbac_covers_every_kind_the_cluster_adapter_reads(default_chart):
-    """Cluster-wide, or (Secrets) inside a sandbox through the -sandbox ClusterRole."""
-    from grading.cluster import KINDS
+def test_grader_rbac_covers_every_kind_the_cluster_adapter_reads_and_grants_nothing_it_never_uses(
+        default_chart):
+    """Both directions, through the emulator loaded with this chart's RBAC: every call the
+    adapter makes (create, retry, apply, tamper check, observe, logs, teardown, reap with a
+    finalizer on every kind) is authorized for the grader's ServiceAccount (else it raises), and
+    every verb the chart grants it, cluster-wide or in a sandbox, is one of those calls."""
+    from grading.cluster import KINDS, Cluster
+    from grading.tests.k8s_emulator import GRADER_TOKEN, KubernetesEmulator
+    from grading.tests.test_sandbox_identity import grader_calls, unused_grants
 
     def readable(rules):
-        return {(g, r) for rule in rules if {"get", "list"} <= set(rule["verbs"]) or "*" in rule["verbs"]
+        return {(g, r) for rule in rules if "list" in rule["verbs"] or "*" in rule["verbs"]
                 for g in rule["apiGroups"] for r in rule["resources"]}
 
-    cluster_wide = readable(_grader_role(default_chart)["rules"])
-    in_sandbox = readable(_sandbox_role(default_chart)["rules"])
-    missing = [f"{api_version} {plural}" for (api_version, _kind), (plural, _namespaced) in KINDS.items()
-               if (api_version.rpartition("/")[0], plural) not in cluster_wide | in_sandbox]
+    in_sandbox = readable(_grader_sandbox_role(default_chart)["rules"])
+    missing = [f"{api_version} {plural}" for (api_version, kind), (plural, namespaced) in KINDS.items()
+               if namespaced and (api_version.rpartition("/")[0], plural) not in in_sandbox]
     assert missing == []
+
+    emu = KubernetesEmulator().start()
+    grader = Cluster.for_url(emu.url, request_timeout=2, token=GRADER_TOKEN)
+    try:
+        used = grader_calls(emu, grader)
+    finally:
+        grader.close()
+        emu.stop()
+    rules = _grader_role(default_chart)["rules"] + _grader_sandbox_role(default_chart)["rules"]
+    assert unused_grants(rules, used) == []
+
+
+def test_cluster_access_without_the_admission_policy_does_not_render():
+    """Issue 19 item 3: the policy is all that keeps the workers from deleting kube-system."""
+    result = render(sets=("grading.admissionPolicy=false",), check=False)
+    assert result.returncode != 0
+    assert "admissionPolicy" in result.stderr
+    assert render(sets=("grading.admissionPolicy=false", "grading.clusterAccess=false")).returncode == 0
 
 
 def test_admission_policy_confines_the_grader_to_labelled_sandbox_namespaces(default_chart):
-    from grading.sandbox import MANAGED_BY, MANAGER, namespace_name
+    from grading.sandbox import INSTALL, MANAGED_BY, MANAGER, Install, namespace_name
 
     policy = default_chart.get("ValidatingAdmissionPolicy", "podium-podium-grader-sandboxes")
     binding = default_chart.get("ValidatingAdmissionPolicyBinding", "podium-podium-grader-sandboxes")
@@ -303,10 +355,62 @@ def test_admission_policy_confines_the_grader_to_labelled_sandbox_namespaces(def
     assert spec["matchConditions"][0]["expression"] == \
         'request.userInfo.username == "system:serviceaccount:podium:podium-grader"'
     prefix = json.loads(next(v["expression"] for v in spec["variables"] if v["name"] == "prefix"))
-    assert namespace_name(7).startswith(prefix)
+    worker = default_chart.get("Deployment", "podium-worker")["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in worker["env"]}
+    install = Install(install_id=env["GRADING_INSTALL_ID"], prefix=env["GRADING_SANDBOX_PREFIX"])
+    assert prefix == install.name_prefix == f"podium-sub-{env['GRADING_INSTALL_ID']}-"
+    assert namespace_name(7, "0a1b2c3d", install).startswith(prefix)
+    assert env["GRADING_SANDBOX_LABEL"] == f"{MANAGED_BY}={MANAGER}"
     text = json.dumps(spec["validations"])
-    assert MANAGED_BY in text and MANAGER in text
+    assert MANAGED_BY in text and MANAGER in text and INSTALL in text and env["GRADING_INSTALL_ID"] in text
     assert "pod-security.kubernetes.io/enforce" in text
+    names = default_chart.get("ValidatingAdmissionPolicy", "podium-podium-sandbox-names")["spec"]
+    assert names["matchConditions"][0]["expression"] == \
+        'request.userInfo.username != "system:serviceaccount:podium:podium-grader"'
+    assert default_chart.get("ValidatingAdmissionPolicyBinding", "podium-podium-sandbox-names")["spec"] == {
+        "policyName": "podium-podium-sandbox-names", "validationActions": ["Deny"]}
+
+
+def test_the_install_id_is_stable_per_release_and_settable(default_chart):
+    import hashlib
+
+    def install_id(rendered):
+        worker = rendered.get("Deployment", "podium-worker")["spec"]["template"]["spec"]["containers"][0]
+        return {e["name"]: e.get("value") for e in worker["env"]}["GRADING_INSTALL_ID"]
+
+    assert install_id(default_chart) == hashlib.sha256(b"podium/podium").hexdigest()[:8]
+    assert install_id(parse(render().stdout)) == install_id(default_chart)  # a re-render agrees
+    assert install_id(parse(render(sets=("grading.installId=course-a",)).stdout)) == "course-a"
+    bad = render(sets=("grading.installId=Not_An_Id",), check=False)
+    assert bad.returncode != 0 and "installId" in bad.stderr
+
+
+def test_two_releases_on_one_cluster_do_not_collide(default_chart):
+    """Issue 19 item 4: a second release (another namespace) gets its own install id, so its
+    sandbox names, labels, cluster-scoped objects and admission policies are all apart."""
+    other = parse(helm("template", "podium", str(CHART), "--namespace", "podium-b",
+                       "--kube-version", KUBE_VERSION).stdout)
+
+    def cluster_scoped(rendered):
+        return {(o["kind"], o["metadata"]["name"]) for o in rendered.objects
+                if o["kind"] in ("ClusterRole", "ClusterRoleBinding", "ValidatingAdmissionPolicy",
+                                 "ValidatingAdmissionPolicyBinding", "AdminNetworkPolicy")}
+
+    def prefix(rendered):
+        spec = [p for p in rendered.of_kind("ValidatingAdmissionPolicy")
+                if p["metadata"]["name"].endswith("-grader-sandboxes")][0]["spec"]
+        return json.loads(next(v["expression"] for v in spec["variables"] if v["name"] == "prefix"))
+
+    assert cluster_scoped(default_chart) and not cluster_scoped(default_chart) & cluster_scoped(other)
+    a, b = prefix(default_chart), prefix(other)
+    assert a != b and not a.startswith(b) and not b.startswith(a)
+    from grading import sandbox
+
+    a_install = sandbox.Install(install_id=a.removeprefix("podium-sub-").rstrip("-"))
+    b_install = sandbox.Install(install_id=b.removeprefix("podium-sub-").rstrip("-"))
+    a_name = sandbox.namespace_name(7, "0a1b2c3d", a_install)
+    assert a_install.owns(a_name, a_install.labels()) and not b_install.owns(a_name, a_install.labels())
+    assert not b_install.owns(sandbox.namespace_name(7, "0a1b2c3d", b_install), a_install.labels())
 
 
 def test_applier_admission_policy_is_bound_with_deny_and_fails_closed(default_chart):

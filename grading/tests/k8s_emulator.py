@@ -5,13 +5,35 @@ real `kubernetes` client against this server on 127.0.0.1. It keeps objects in m
 implements: /version and discovery; namespaces (create, 409, delete → Terminating → cascade,
 stuck while an object inside has finalizers); create / get / list (labelSelector) /
 merge-patch / server-side apply (create-or-merge, `dryRun=All`, fieldManager required) /
-delete / deletecollection; the status subresource; pod logs; Status bodies for 400/403/404/
-409/422; impersonation of a namespace's service account (allowed only inside that namespace,
-and only for what the rules of a Role bound to it there allow: RBAC); admission hooks (PSA,
-quota) and fault injection (HTTP errors, delays, dropped connections). There is no scheduler
-or controller: tests play them through `on_write` hooks or by writing status directly.
+delete / deletecollection; the status subresource; pod logs; Status bodies for 400/401/403/404/
+409/422; SelfSubjectReview; admission hooks (PSA, quota) and fault injection (HTTP errors,
+delays, dropped connections). There is no scheduler or controller: tests play them through
+`on_write` hooks or by writing status directly.
 
-Rules of the real API server the grader's safety relies on, modelled here:
+Identity and RBAC, as the API server enforces them (issue 19: what hid a grader the real API
+server refused):
+- authentication: a bearer token in `tokens` is that user (the grader's chart ServiceAccount by
+  default, GRADER_TOKEN); an unknown token is 401; no token at all is a cluster admin
+  (system:masters: the tests' own setup writes, `kubectl proxy`);
+- authorization (RBAC): every request of a user who is not an admin needs a rule granting its
+  verb on the resource (subresource: `pods/log`), in the request's namespace (RoleBindings
+  there, to a Role or a ClusterRole) or cluster-wide (ClusterRoleBindings), matched by
+  apiGroups, resources, verbs and resourceNames, subjects by ServiceAccount, User or Group
+  (system:serviceaccounts[:<ns>], system:authenticated). A server-side apply that creates needs
+  `create` too. The chart's ClusterRoles and ClusterRoleBindings are loaded from `helm template`
+  (`chart_rbac`), so the grader is authorized exactly as the chart's RBAC says;
+- RBAC escalation prevention: a Role/ClusterRole is written only by a user who holds every rule
+  it grants (or `escalate`), a RoleBinding/ClusterRoleBinding only by one who holds every rule
+  of the role it references (or `bind` on that role, by resourceNames); else 403 with the API
+  server's "attempting to grant RBAC permissions not currently held" message;
+- impersonation (Impersonate-User): the caller needs `impersonate` on serviceaccounts/<name>
+  in that account's namespace (users: on `users`), then the request is authorized as the
+  impersonated account (groups system:serviceaccounts, system:serviceaccounts:<ns>);
+- a binding being deleted (deletionTimestamp, held by a finalizer) still grants.
+Not modelled: ValidatingAdmissionPolicies (evaluated with cel-python in deploy/tests), aggregated
+ClusterRoles, nonResourceURLs, Impersonate-Group/-Extra, watch, PUT (update) requests.
+
+Other rules of the real API server the grader's safety relies on, modelled here:
 - server-side apply field ownership: each field manager owns the fields it applied
   (metadata.managedFields); an apply without force that changes a field another manager owns
   is a 409 Conflict naming the manager and the field; with force the field changes hands;
@@ -30,6 +52,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 import json
 import re
 import threading
@@ -39,6 +62,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+# The grader as the chart makes it (deploy/tests/conftest.py renders release podium into
+# namespace podium): its ServiceAccount's user name and the token tests give the client.
+GRADER_USER = "system:serviceaccount:podium:podium-grader"
+GRADER_TOKEN = "test-token"
+ADMIN = "system:admin"
+RBAC = "rbac.authorization.k8s.io/v1"
 
 RESOURCES: dict[str, list[tuple[str, str, bool]]] = {  # groupVersion -> (plural, kind, namespaced)
     "v1": [
@@ -66,7 +96,13 @@ RESOURCES: dict[str, list[tuple[str, str, bool]]] = {  # groupVersion -> (plural
     "autoscaling/v1": [("horizontalpodautoscalers", "HorizontalPodAutoscaler", True)],
     "policy/v1": [("poddisruptionbudgets", "PodDisruptionBudget", True)],
     "discovery.k8s.io/v1": [("endpointslices", "EndpointSlice", True)],
-    "rbac.authorization.k8s.io/v1": [("roles", "Role", True), ("rolebindings", "RoleBinding", True)],
+    "rbac.authorization.k8s.io/v1": [
+        ("roles", "Role", True),
+        ("rolebindings", "RoleBinding", True),
+        ("clusterroles", "ClusterRole", False),
+        ("clusterrolebindings", "ClusterRoleBinding", False),
+    ],
+    "authentication.k8s.io/v1": [("selfsubjectreviews", "SelfSubjectReview", False)],
     "monitoring.coreos.com/v1": [
         ("servicemonitors", "ServiceMonitor", True),
         ("podmonitors", "PodMonitor", True),
@@ -165,8 +201,56 @@ def selector_matches(selector: str, labels: dict) -> bool:
     return True
 
 
+@functools.cache
+def chart_rbac(*sets: str) -> tuple[dict, ...]:
+    """The ClusterRoles and ClusterRoleBindings of the chart, rendered once per set of values."""
+    import yaml
+
+    from deploy.tests.conftest import render
+
+    rendered = render(sets=sets).stdout
+    return tuple(
+        doc
+        for doc in yaml.safe_load_all(rendered)
+        if doc and doc.get("kind") in ("ClusterRole", "ClusterRoleBinding")
+    )
+
+
+def _groups(user: str) -> list[str]:
+    match = re.fullmatch(r"system:serviceaccount:([^:]+):([^:]+)", user)
+    found = ["system:serviceaccounts", f"system:serviceaccounts:{match[1]}"] if match else []
+    return [*found, "system:authenticated"]
+
+
+def _rule_allows(rule: dict, verb: str, group: str, resource: str, name: str | None) -> bool:
+    """One PolicyRule against one request (a "*" asked for is matched only by a "*" held)."""
+    resources = set(rule.get("resources") or [])
+    names = rule.get("resourceNames") or []
+    return (
+        bool({verb, "*"} & set(rule.get("verbs") or []))
+        and bool({group, "*"} & set(rule.get("apiGroups") or []))
+        and bool(
+            {resource, "*"} & resources or ("/" in resource and f"{resource.split('/')[0]}/*" in resources)
+        )
+        and (not names or name in names)
+    )
+
+
+def _format_rule(rule: dict) -> str:
+    """A PolicyRule as the API server prints it in an escalation refusal."""
+
+    def q(values):
+        return " ".join(f'"{v}"' for v in values)
+
+    text = f"{{APIGroups:[{q(rule.get('apiGroups') or [])}], Resources:[{q(rule.get('resources') or [])}]"
+    if rule.get("resourceNames"):
+        text += f", ResourceNames:[{q(rule['resourceNames'])}]"
+    return text + f", Verbs:[{q(rule.get('verbs') or [])}]}}"
+
+
 class KubernetesEmulator:
-    def __init__(self) -> None:
+    def __init__(self, *, chart_sets: tuple[str, ...] | None = ()) -> None:
+        """`chart_sets`: `--set` values the chart's RBAC is rendered with (None: no chart RBAC)."""
         self.lock = threading.RLock()
         self.store: dict[tuple[str, str, str, str], dict] = {}  # (groupVersion, plural, ns, name)
         self.faults: list[Fault] = []
@@ -174,6 +258,11 @@ class KubernetesEmulator:
         self.on_write: list[Callable[[KubernetesEmulator, dict], None]] = []
         self.logs: dict[tuple[str, str, str], str] = {}  # (namespace, pod, container) -> text
         self.requests: list[tuple[str, str, str | None]] = []  # (method, path, impersonated user)
+        self.tokens: dict[str, str] = {GRADER_TOKEN: GRADER_USER}  # bearer token -> user name
+        # What RBAC let through for users who are not admins: (user, verb, API group, resource,
+        # namespace, name); the chart tests compare the grader's grants with what it used.
+        self.authorized: list[tuple[str, str, str, str, str, str | None]] = []
+        self.as_admin: list[tuple[str, str]] = []  # (method, path) of requests without credentials
         self.stuck_namespaces: set[str] = set()  # deleted namespaces that never finish
         # ResourceQuotas whose status the quota controller has not computed yet -> reads to go
         self.quota_pending: dict[tuple[str, str, str, str], int] = {}
@@ -189,8 +278,10 @@ class KubernetesEmulator:
         self.server: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
         self.url = ""
-        for name in ("default", "kube-system"):
+        for name in ("default", "kube-system", "podium"):
             self.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+        for obj in chart_rbac(*chart_sets) if chart_sets is not None else ():
+            self.put(copy.deepcopy(obj))
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -265,9 +356,17 @@ class KubernetesEmulator:
     # --- request handling ----------------------------------------------------------------
 
     def handle(self, method: str, path: str, query: dict, body: bytes, headers) -> tuple[int, object]:
-        user = headers.get("Impersonate-User")
+        impersonated = headers.get("Impersonate-User")
+        authorization = headers.get("Authorization") or ""
+        caller = None  # no credentials: a cluster admin (system:masters)
+        if authorization:
+            caller = self.tokens.get(authorization.removeprefix("Bearer ").strip())
+            if caller is None:
+                raise ApiError(401, "Unauthorized", "Unauthorized")
         with self.lock:
-            self.requests.append((method, path, user))
+            self.requests.append((method, path, impersonated))
+            if caller is None:
+                self.as_admin.append((method, path))
             fault = next((f for f in self.faults if f.remaining > 0 and f.matches(method, path)), None)
             if fault:
                 fault.remaining -= 1
@@ -277,6 +376,11 @@ class KubernetesEmulator:
             time.sleep(fault.seconds)
         if fault and fault.action == "drop":
             raise ConnectionAbortedError
+        user = caller
+        if impersonated:
+            with self.lock:
+                self._may_impersonate(caller, impersonated)
+            user = impersonated
         if path == "/version":
             return 200, {
                 "major": "1",
@@ -321,6 +425,15 @@ class KubernetesEmulator:
                     for p, k, n in RESOURCES[gv]
                 ],
             }
+        if gv == "authentication.k8s.io/v1" and rest == ["selfsubjectreviews"] and method == "POST":
+            # Every authenticated user may ask who it is (system:basic-user).
+            who = user or ADMIN
+            groups = _groups(who) if user else ["system:masters", "system:authenticated"]
+            return 201, {
+                "apiVersion": gv,
+                "kind": "SelfSubjectReview",
+                "status": {"userInfo": {"username": who, "groups": groups}},
+            }
         namespace, plural, name, sub = self._route(gv, rest)
         if (gv, plural) not in self._plurals:
             raise ApiError(404, "NotFound", f"the server could not find the requested resource ({plural})")
@@ -328,7 +441,17 @@ class KubernetesEmulator:
         with self.lock:
             if user:
                 exists = (gv, plural, namespace if namespaced else "", name) in self.store
-                self._authorize(user, namespace, gv, plural, sub, self._verb(method, name, exists))
+                group = gv.split("/")[0] if "/" in gv else ""
+                resource = f"{plural}/{sub}" if sub else plural
+                for verb in self._verb(method, name, exists):
+                    self._authorize(user, verb, group, resource, namespace if namespaced else "", name)
+                if method in ("POST", "PATCH") and kind in (
+                    "Role",
+                    "ClusterRole",
+                    "RoleBinding",
+                    "ClusterRoleBinding",
+                ):
+                    self._no_escalation(user, kind, namespace if namespaced else "", name, body, headers)
             if name is None:
                 return self._collection(method, gv, plural, kind, namespace, query, body)
             return self._object(
@@ -370,47 +493,138 @@ class KubernetesEmulator:
             return ["delete"] if name else ["deletecollection"]
         return ["patch"] if exists else ["patch", "create"]
 
-    def _authorize(
-        self, user: str, namespace: str, gv: str = "v1", plural: str = "", sub: str | None = None,
-        verbs: list[str] | None = None,
-    ) -> None:
-        match = re.fullmatch(r"system:serviceaccount:([^:]+):([^:]+)", user)
-        if not match or match.group(1) != namespace:
-            raise ApiError(403, "Forbidden", f'User "{user}" cannot act in namespace "{namespace}"')
-        roles = [
-            o["roleRef"].get("name")
-            for o in self.store.values()
-            if o.get("kind") == "RoleBinding"
-            and o["metadata"].get("namespace") == namespace
-            and (o.get("roleRef") or {}).get("kind") == "Role"
-            and any(
-                s.get("kind") == "ServiceAccount"
-                and s.get("name") == match.group(2)
-                and s.get("namespace", namespace) == namespace
-                for s in o.get("subjects") or []
-            )
-        ]
-        if not roles:
-            raise ApiError(403, "Forbidden", f'User "{user}" has no RoleBinding in namespace "{namespace}"')
-        group = gv.split("/")[0] if "/" in gv else ""
-        resource = f"{plural}/{sub}" if sub else plural
-        rbac = "rbac.authorization.k8s.io/v1"
-        stored = [self.store.get((rbac, "roles", namespace, r)) or {} for r in roles]
-        rules = [rule for role in stored for rule in role.get("rules") or []]
-        for verb in verbs or []:
-            if not any(
-                {group, "*"} & set(rule.get("apiGroups") or [])
-                and {resource, "*"} & set(rule.get("resources") or [])
-                and {verb, "*"} & set(rule.get("verbs") or [])
-                for rule in rules
+    # --- RBAC ---------------------------------------------------------------------------------
+
+    def _rules(self, user: str, namespace: str) -> list[dict]:
+        """Every PolicyRule that applies to `user` in `namespace` ("" : cluster-wide only)."""
+        groups = _groups(user)
+
+        def bound(binding: dict) -> bool:
+            for subject in binding.get("subjects") or []:
+                kind, name = subject.get("kind"), subject.get("name")
+                if (
+                    kind == "ServiceAccount"
+                    and user == f"system:serviceaccount:{subject.get('namespace')}:{name}"
+                ):
+                    return True
+                if (kind == "User" and name == user) or (kind == "Group" and name in groups):
+                    return True
+            return False
+
+        def role(ref: dict, ns: str) -> dict:
+            if ref.get("kind") == "ClusterRole":
+                return self.store.get((RBAC, "clusterroles", "", ref.get("name"))) or {}
+            return self.store.get((RBAC, "roles", ns, ref.get("name"))) or {}
+
+        rules = []
+        for (gv, plural, ns, _), binding in self.store.items():
+            if gv != RBAC or not bound(binding):
+                continue
+            if plural == "clusterrolebindings" or (
+                plural == "rolebindings" and namespace and ns == namespace
             ):
-                what = f"{resource}.{group}" if group else resource
+                rules += role(binding.get("roleRef") or {}, ns).get("rules") or []
+        return rules
+
+    def _allowed(
+        self,
+        user: str,
+        verb: str,
+        group: str,
+        resource: str,
+        namespace: str,
+        name: str | None,
+        *,
+        record: bool = True,
+    ) -> bool:
+        if any(_rule_allows(r, verb, group, resource, name) for r in self._rules(user, namespace)):
+            if record:  # a request let through, not a rule looked at for an escalation check
+                self.authorized.append((user, verb, group, resource, namespace, name))
+            return True
+        return False
+
+    def _authorize(
+        self, user: str, verb: str, group: str, resource: str, namespace: str, name: str | None
+    ) -> None:
+        if self._allowed(user, verb, group, resource, namespace, name):
+            return
+        what = f"{resource.split('/')[0]}.{group}" if group else resource.split("/")[0]
+        where = f' in the namespace "{namespace}"' if namespace else " at the cluster scope"
+        raise ApiError(
+            403,
+            "Forbidden",
+            f'{what}{f" {json.dumps(name)}" if name else ""} is forbidden: User "{user}" cannot {verb} '
+            f'resource "{resource}" in API group "{group}"{where}',
+        )
+
+    def _may_impersonate(self, caller: str | None, target: str) -> None:
+        if caller is None:
+            return
+        match = re.fullmatch(r"system:serviceaccount:([^:]+):([^:]+)", target)
+        if match:
+            self._authorize(caller, "impersonate", "", "serviceaccounts", match[1], match[2])
+        else:
+            self._authorize(caller, "impersonate", "", "users", "", target)
+
+    def _no_escalation(
+        self, user: str, kind: str, namespace: str, name: str | None, body: bytes, headers
+    ) -> None:
+        """RBAC escalation prevention (pkg/registry/rbac): grant only what you hold, unless you
+        may `escalate` (roles) or `bind` the referenced role (bindings)."""
+        obj = json.loads(body or b"{}")
+        meta = obj.get("metadata") or {}
+        if set(obj) <= {"metadata"} and set(meta) <= {"finalizers", "ownerReferences"}:
+            return  # only the fields garbage collection needs (IsOnlyMutatingGCFields): no check
+        if kind in ("Role", "ClusterRole"):
+            plural = "roles" if kind == "Role" else "clusterroles"
+            if self._allowed(user, "escalate", "rbac.authorization.k8s.io", plural, namespace, name):
+                return
+            granted = obj.get("rules") or []
+        else:
+            ref = obj.get("roleRef") or {}
+            if not ref and name:  # a merge patch that leaves roleRef alone
+                plural = "rolebindings" if kind == "RoleBinding" else "clusterrolebindings"
+                ref = (self.store.get((RBAC, plural, namespace, name)) or {}).get("roleRef") or {}
+            ref_plural = "clusterroles" if ref.get("kind") == "ClusterRole" else "roles"
+            if self._allowed(
+                user, "bind", "rbac.authorization.k8s.io", ref_plural, namespace, ref.get("name")
+            ):
+                return
+            role = self.store.get(
+                (RBAC, ref_plural, namespace if ref_plural == "roles" else "", ref.get("name"))
+            )
+            if role is None:
                 raise ApiError(
-                    403,
-                    "Forbidden",
-                    f'{what} is forbidden: User "{user}" cannot {verb} resource "{resource}" in API group '
-                    f'"{group}" in the namespace "{namespace}"',
+                    404, "NotFound", f'{ref_plural}.rbac.authorization.k8s.io "{ref.get("name")}" not found'
                 )
+            granted = role.get("rules") or []
+        missing = []
+        for rule in granted:
+            names = rule.get("resourceNames") or [None]
+            held = all(
+                self._allowed(user, verb, group, resource, namespace, rn, record=False)
+                for verb in rule.get("verbs") or []
+                for group in rule.get("apiGroups") or []
+                for resource in rule.get("resources") or []
+                for rn in names
+            )
+            if not held:
+                missing.append(_format_rule(rule))
+        if missing:
+            plural = {
+                "Role": "roles",
+                "ClusterRole": "clusterroles",
+                "RoleBinding": "rolebindings",
+                "ClusterRoleBinding": "clusterrolebindings",
+            }[kind]
+            groups = " ".join(f'"{g}"' for g in _groups(user))
+            raise ApiError(
+                403,
+                "Forbidden",
+                f'{plural}.rbac.authorization.k8s.io "{name or obj.get("metadata", {}).get("name")}" is '
+                f'forbidden: user "{user}" (groups=[{groups}]) is attempting to grant RBAC permissions '
+                "not currently held:\n" + "\n".join(missing),
+            )
 
     def _namespace_ok(self, namespace: str) -> None:
         ns = self.store.get(("v1", "namespaces", "", namespace))
@@ -499,7 +713,9 @@ class KubernetesEmulator:
         used = sum(
             1
             for (g, p, ns, _), o in self.store.items()
-            if ns == namespace and p == plural and g.split("/")[0] == gv.split("/")[0]
+            if ns == namespace
+            and p == plural
+            and g.split("/")[0] == gv.split("/")[0]
             and not o["metadata"].get("deletionTimestamp")
         )
         for quota in self.objects(namespace, kind="ResourceQuota"):
@@ -511,7 +727,7 @@ class KubernetesEmulator:
                     403,
                     "Forbidden",
                     f'{plural} "{obj["metadata"].get("name")}" is forbidden: status unknown for quota: '
-                    f'{quota["metadata"]["name"]}, resources: {", ".join(unknown)}',
+                    f"{quota['metadata']['name']}, resources: {', '.join(unknown)}",
                 )
             for name in names:
                 if name in hard and used + 1 > int(hard[name]):
@@ -519,7 +735,7 @@ class KubernetesEmulator:
                         403,
                         "Forbidden",
                         f'{plural} "{obj["metadata"].get("name")}" is forbidden: exceeded quota: '
-                        f'{quota["metadata"]["name"]}, requested: {name}=1, used: {name}={used}, '
+                        f"{quota['metadata']['name']}, requested: {name}=1, used: {name}={used}, "
                         f"limited: {name}={hard[name]}",
                     )
 
@@ -608,9 +824,14 @@ class KubernetesEmulator:
                 if not dry_run:
                     self.owners[key] = owners
                     result["metadata"]["managedFields"] = [
-                        {"manager": m, "operation": "Apply", "fieldsType": "FieldsV1",
-                         "fieldsV1": _fields_v1(paths)}
-                        for m, paths in sorted(owners.items()) if paths
+                        {
+                            "manager": m,
+                            "operation": "Apply",
+                            "fieldsType": "FieldsV1",
+                            "fieldsV1": _fields_v1(paths),
+                        }
+                        for m, paths in sorted(owners.items())
+                        if paths
                     ]
             elif content_type == "application/merge-patch+json":
                 if current is None:

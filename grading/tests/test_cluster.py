@@ -9,11 +9,11 @@ from grading import sandbox
 from grading.cluster import ApiException, Cluster, ClusterError, ClusterUnavailable
 from grading.sandbox import SandboxSpec
 from grading.tasks import TRANSIENT
-from grading.tests.k8s_emulator import ApiError, KubernetesEmulator
+from grading.tests.k8s_emulator import GRADER_TOKEN, ApiError, KubernetesEmulator
 
 NOW = datetime.datetime(2026, 11, 1, 12, 0, tzinfo=datetime.UTC)
-NS = "podium-sub-42"
 SPEC = SandboxSpec(submission_id=42, lab="first-deployment", expires_at=NOW + datetime.timedelta(minutes=5))
+NS = SPEC.namespace  # podium-sub-dev-42-<random suffix>
 
 CONFIGMAP = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"MODE": "x"}}
 DEPLOYMENT = {
@@ -52,7 +52,8 @@ def emu():
 
 @pytest.fixture
 def cluster(emu):
-    c = Cluster.for_url(emu.url, request_timeout=0.5)
+    # As the grader's own chart identity: every call authorized by the chart's RBAC.
+    c = Cluster.for_url(emu.url, request_timeout=0.5, token=GRADER_TOKEN)
     yield c
     c.close()
 
@@ -90,25 +91,27 @@ def psa_and_quota(verb, obj, namespace):
 # --- the sandbox ------------------------------------------------------------------------------
 
 
-def test_a_sandbox_namespace_is_named_after_the_submission_and_labelled(emu, cluster):
+def test_a_sandbox_namespace_is_named_after_the_install_and_submission_and_labelled(emu, cluster):
     assert cluster.create_sandbox(SPEC) is True
+    assert NS.startswith("podium-sub-dev-42-") and len(NS) == len("podium-sub-dev-42-") + 8
     ns = emu.get("v1", "Namespace", NS)
     labels = ns["metadata"]["labels"]
-    assert labels[sandbox.MANAGED_BY] == "podium"
+    assert labels[sandbox.MANAGED_BY] == "podium" and labels[sandbox.INSTALL] == "dev"
+    assert ns["metadata"]["annotations"][sandbox.OWNER] == SPEC.owner
     assert (labels[sandbox.SUBMISSION], labels[sandbox.LAB]) == ("42", "first-deployment")
     assert ns["metadata"]["annotations"][sandbox.EXPIRES_AT] == "2026-11-01T12:05:00+00:00"
 
 
-def test_a_retry_finds_its_own_namespace_instead_of_making_a_second_one(emu, cluster):
+def test_a_retried_create_of_the_same_run_finds_its_own_namespace(emu, cluster):
     assert cluster.create_sandbox(SPEC) is True
-    assert cluster.create_sandbox(SPEC) is False  # 409: already there
+    assert cluster.create_sandbox(SPEC) is False  # 409: already there, with this run's owner token
     assert [n for n in emu.namespaces() if n.startswith("podium-")] == [NS]
     assert len(emu.objects(NS, kind="ResourceQuota")) == 1
 
 
 def test_a_namespace_of_that_name_that_is_not_the_submissions_is_refused(emu, cluster):
     emu.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
-    with pytest.raises(ClusterError, match="not this submission's sandbox"):
+    with pytest.raises(ClusterError, match="not created by this grading run"):
         cluster.create_sandbox(SPEC)
 
 
@@ -276,11 +279,12 @@ def test_a_student_finalizer_keeps_the_namespace_terminating_until_it_is_cleared
 
 def test_expired_sandboxes_are_found_by_label_and_expiry(emu, cluster):
     cluster.create_sandbox(SPEC)
-    cluster.create_sandbox(SandboxSpec(43, "lab", expires_at=NOW + datetime.timedelta(hours=1)))
+    other = SandboxSpec(43, "lab", expires_at=NOW + datetime.timedelta(hours=1))
+    cluster.create_sandbox(other)
     emu.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "someone-else"}})
     later = NOW + datetime.timedelta(minutes=10)
-    assert [s.name for s in cluster.sandboxes()] == ["podium-sub-42", "podium-sub-43"]
-    assert [s.name for s in cluster.expired_sandboxes(later)] == ["podium-sub-42"]
+    assert [s.name for s in cluster.sandboxes()] == [NS, other.namespace]
+    assert [s.name for s in cluster.expired_sandboxes(later)] == [NS]
     assert cluster.expired_sandboxes(NOW) == []
 
 

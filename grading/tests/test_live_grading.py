@@ -108,6 +108,10 @@ def test_a_working_submission_passes_live_and_leaves_no_namespace(alice, quick_l
     assert {"sandbox", "apply", "wait", "teardown"} <= set(stage["timings"])
     assert len(stage["evidence"]["pods"]) == 3
     assert sandboxes_left(live_cluster) == []
+    # Graded as the chart's own grader ServiceAccount, authorized by the chart's RBAC alone.
+    assert live_cluster.as_admin == []
+    assert ("system:serviceaccount:podium:podium-grader", "create", "", "namespaces", "", None) in \
+        live_cluster.authorized
 
 
 def test_an_unpullable_image_fails_with_the_image_pull_diagnosis(alice, quick_lab, live_cluster):
@@ -246,10 +250,12 @@ def test_the_reaper_task_deletes_what_a_killed_worker_left_behind(live_cluster, 
 
     cluster = live.cluster_for(tasks.conf.cluster_settings())
     past = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1)
-    cluster.create_sandbox(SandboxSpec(7, "lab", expires_at=past))
-    cluster.create_sandbox(SandboxSpec(8, "lab", expires_at=past + datetime.timedelta(hours=1)))
-    assert tasks.reap_sandboxes.run() == {"deleted": ["podium-sub-7"], "released": {}, "stuck": []}
-    assert sandboxes_left(live_cluster) == ["podium-sub-8"]
+    old = SandboxSpec(7, "lab", expires_at=past, install=cluster.install)
+    fresh = SandboxSpec(8, "lab", expires_at=past + datetime.timedelta(hours=1), install=cluster.install)
+    cluster.create_sandbox(old)
+    cluster.create_sandbox(fresh)
+    assert tasks.reap_sandboxes.run() == {"deleted": [old.namespace], "released": {}, "stuck": []}
+    assert sandboxes_left(live_cluster) == [fresh.namespace]
 
 
 def test_the_reaper_does_nothing_without_a_cluster():

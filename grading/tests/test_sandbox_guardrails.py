@@ -12,11 +12,12 @@ import pytest
 from grading import live, sandbox
 from grading.cluster import ApiException, Cluster, ClusterUnavailable
 from grading.sandbox import Quota, SandboxSpec
-from grading.tests.k8s_emulator import KubernetesEmulator
+from grading.tests.k8s_emulator import GRADER_TOKEN, GRADER_USER, KubernetesEmulator
 
 NOW = datetime.datetime(2026, 11, 1, 12, 0, tzinfo=datetime.UTC)
-NS = "podium-sub-42"
 SPEC = SandboxSpec(submission_id=42, lab="lab", expires_at=NOW + datetime.timedelta(minutes=5))
+NS = SPEC.namespace
+APPLIER = sandbox.applier_username(NS)  # writes of student kinds go as the sandbox's applier
 NETWORKING = "networking.k8s.io/v1"
 
 
@@ -49,7 +50,7 @@ def emu():
 
 @pytest.fixture
 def cluster(emu):
-    c = Cluster.for_url(emu.url, request_timeout=2)
+    c = Cluster.for_url(emu.url, request_timeout=2, token=GRADER_TOKEN)  # the chart's grader identity
     yield c
     c.close()
 
@@ -76,7 +77,7 @@ def grade(cluster, objects, **kwargs):
 
 def test_guardrails_and_student_objects_are_applied_under_separate_field_managers(emu, sandboxed):
     assert sandboxed.apply(NS, [configmap("settings")]) == []
-    for guard in sandbox.guardrails(SPEC):
+    for guard in sandbox.guardrails(SPEC, GRADER_USER):
         stored = emu.get(guard["apiVersion"], guard["kind"], guard["metadata"]["name"], NS)
         assert managers(stored) == {sandbox.GUARDRAIL_MANAGER}, guard["metadata"]["name"]
     assert managers(emu.get("v1", "ConfigMap", "settings", NS)) == {sandbox.STUDENT_MANAGER}
@@ -95,14 +96,14 @@ def test_a_student_policy_named_like_the_default_deny_cannot_replace_it(emu, san
 
 def test_the_emulator_hands_a_field_to_another_manager_only_when_forced(emu, sandboxed):
     # The server-side apply rule the guardrails rely on, as the real API server applies it.
-    sandboxed._server_side_apply(configmap("shared"), NS, manager="someone")
-    sandboxed._server_side_apply(configmap("shared"), NS)  # same value: shared, no conflict
+    sandboxed._server_side_apply(configmap("shared"), NS, manager="someone", as_user=APPLIER)
+    sandboxed._server_side_apply(configmap("shared"), NS, as_user=APPLIER)  # same value: shared, no conflict
     changed = {**configmap("shared"), "data": {"k": "changed"}}
     with pytest.raises(ApiException) as caught:
-        sandboxed._server_side_apply(changed, NS)
+        sandboxed._server_side_apply(changed, NS, as_user=APPLIER)
     assert caught.value.status == 409
     assert json.loads(caught.value.body)["message"].endswith('conflict with "someone": .data.k')
-    sandboxed._server_side_apply(changed, NS, manager=sandbox.GUARDRAIL_MANAGER)  # forced
+    sandboxed._server_side_apply(changed, NS, manager=sandbox.GUARDRAIL_MANAGER, as_user=APPLIER)  # forced
     stored = emu.get("v1", "ConfigMap", "shared", NS)
     assert stored["data"] == {"k": "changed"}
     assert managers(stored) == {sandbox.GUARDRAIL_MANAGER}
@@ -138,7 +139,7 @@ def test_the_live_stage_fails_a_tampering_submission_with_a_tampered_verdict(emu
     assert verdict.message.startswith("Tampered:")
     assert "NetworkPolicy/podium-default-deny changed: spec" in verdict.message
     assert result.tampered == ["NetworkPolicy/podium-default-deny changed: spec"]
-    assert NS not in emu.namespaces()  # torn down all the same
+    assert result.namespace not in emu.namespaces()  # torn down all the same
 
 
 # --- 2. egress: DNS only, no denied range opened ---------------------------------------------
@@ -214,7 +215,7 @@ def test_sandbox_pods_run_as_default_without_a_token(emu, sandboxed):
 
 def test_the_emulator_mounts_a_token_when_a_pod_asks_for_it(emu, sandboxed):
     # What the live stage refuses below, and why: automount on the pod overrides the account.
-    sandboxed._server_side_apply(pod("leaky", automountServiceAccountToken=True), NS)
+    sandboxed._server_side_apply(pod("leaky", automountServiceAccountToken=True), NS, as_user=APPLIER)
     volumes = emu.get("v1", "Pod", "leaky", NS)["spec"]["volumes"]
     assert volumes[0]["name"].startswith("kube-api-access-")
 
@@ -238,7 +239,8 @@ def test_the_live_stage_refuses_pods_with_a_token_before_applying_anything(emu, 
     result = grade(cluster, [configmap("settings"), obj])
     [problem] = result.problems
     assert problem.status == 403 and says in problem.message
-    assert emu.objects(NS) == []  # nothing created, not even the sandbox
+    assert emu.objects(result.namespace) == []  # nothing created, not even the sandbox
+    assert not [n for n in emu.namespaces() if n.startswith("podium-sub-")]
 
 
 def test_a_default_account_with_automount_switched_on_is_tampering(emu, sandboxed):
@@ -274,12 +276,12 @@ def test_the_quota_bounds_ephemeral_storage_and_object_counts(emu, sandboxed):
 def test_objects_beyond_the_quota_count_are_refused(emu, cluster):
     small = SandboxSpec(42, "lab", expires_at=SPEC.expires_at, quota=Quota(objects=2, network_policies=1))
     cluster.create_sandbox(small)
-    problems = cluster.apply(NS, [configmap("a"), configmap("b"), configmap("c")])
+    problems = cluster.apply(small.namespace, [configmap("a"), configmap("b"), configmap("c")])
     [problem] = problems
     assert (problem.ref, problem.status) == ("ConfigMap/c", 403)
     assert "exceeded quota: podium-quota" in problem.message and "limited: configmaps=2" in problem.message
     deny_all = {"podSelector": {}}
-    [problem] = cluster.apply(NS, [policy("one", deny_all), policy("two", deny_all)])
+    [problem] = cluster.apply(small.namespace, [policy("one", deny_all), policy("two", deny_all)])
     assert problem.ref == "NetworkPolicy/two"
     assert "limited: count/networkpolicies.networking.k8s.io=3" in problem.message
 
