@@ -58,7 +58,8 @@ class HeartbeatScheduler(PersistentScheduler):
     that hangs sending a task leaves the file to age), and waking at least every 30 s."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_interval", MAX_LOOP_INTERVAL)
+        # `celery beat` passes its own max_interval (5 minutes by default): cap it.
+        kwargs["max_interval"] = min(kwargs.get("max_interval") or MAX_LOOP_INTERVAL, MAX_LOOP_INTERVAL)
         super().__init__(*args, **kwargs)
         self.heartbeat_file = heartbeat_path()
 

@@ -626,12 +626,38 @@ def test_beat_runs_the_heartbeat_scheduler_and_is_restarted_when_it_stops_tickin
     assert "the scheduler has not ticked" in result.stderr
 
 
+def test_beat_started_as_the_chart_starts_it_writes_a_heartbeat_the_probe_accepts(tmp_path):
+    container = pod_spec(rendered(), "Deployment", "podium-beat")["containers"][0]
+    def local(args: list[str]) -> list[str]:
+        return [arg.replace("/var/lib/podium", str(tmp_path)) for arg in args]
+
+    command, probe = local(container["command"]), local(container["livenessProbe"]["exec"]["command"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS", "DEBUG", "DATABASE"))}
+    env.update(PODIUM_VAR_DIR=str(tmp_path),
+               BEAT_HEARTBEAT_FILE=local([env_of(container)["BEAT_HEARTBEAT_FILE"]])[0])
+    bin_dir = ROOT / ".venv" / "bin"
+    process = subprocess.Popen([str(bin_dir / command[0]), *command[1:]], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "beat-heartbeat").exists():
+            assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
+            assert time.monotonic() < deadline, "beat wrote no heartbeat within 30 s"
+            time.sleep(0.2)
+        result = subprocess.run([str(bin_dir / probe[0]), *probe[1:]], cwd=ROOT, env=env, timeout=60)
+        assert result.returncode == 0
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 def test_heartbeat_scheduler_touches_the_file_on_every_tick(tmp_path, monkeypatch):
     from lms.celery import app
 
     heartbeat = tmp_path / "beat-heartbeat"
     monkeypatch.setenv("BEAT_HEARTBEAT_FILE", str(heartbeat))
-    scheduler = beat.HeartbeatScheduler(app=app, schedule_filename=str(tmp_path / "schedule"), lazy=True)
+    scheduler = beat.HeartbeatScheduler(app=app, schedule_filename=str(tmp_path / "schedule"), lazy=True,
+                                        max_interval=300)  # what `celery beat` passes
     scheduler.setup_schedule()
     try:
         assert scheduler.max_interval == beat.MAX_LOOP_INTERVAL
