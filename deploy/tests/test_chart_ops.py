@@ -7,6 +7,7 @@ upgrade only) is rendered against a small stand-in API server (`FakeApiServer`).
 import base64
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -705,3 +706,32 @@ def test_backup_cronjob_runs_the_shared_script_with_the_retention_from_values():
     assert egress["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "backup"
     allowed = chart.get("NetworkPolicy", "podium-postgresql-ingress")["spec"]["ingress"][0]["from"][0]
     assert "backup" in allowed["podSelector"]["matchExpressions"][1]["values"]
+
+
+
+# -- 15. images pinned -------------------------------------------------------------------------
+
+def _images(chart: Rendered):
+    """(kind/name, image) for every container of every workload, CronJobs included."""
+    for obj in chart.objects:
+        spec = obj.get("spec") or {}
+        if obj["kind"] == "CronJob":
+            spec = spec["jobTemplate"]["spec"]
+        pod = (spec.get("template") or {}).get("spec")
+        if obj["kind"] in ("Deployment", "StatefulSet", "Job", "DaemonSet", "CronJob") and pod:
+            for container in (pod.get("initContainers") or []) + pod["containers"]:
+                yield f"{obj['kind']}/{obj['metadata']['name']}", container["image"]
+
+
+def test_third_party_images_are_pinned_by_digest():
+    chart = rendered("postgresql.backup.enabled=true")
+    third_party = [(where, image) for where, image in _images(chart) if not image.startswith("podium:")]
+    assert {image.split(":")[0] for _, image in third_party} >= {"postgres", "redis"}
+    for where, image in third_party:
+        assert re.fullmatch(r"[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}", image), f"{where}: {image}"
+
+
+def test_podiums_own_image_can_be_pulled_by_digest():
+    digest = "sha256:" + "a" * 64
+    chart = rendered(f"image.digest={digest}", "image.tag=1.2.3")
+    assert {image for _, image in _images(chart) if image.startswith("podium:")} == {f"podium:1.2.3@{digest}"}

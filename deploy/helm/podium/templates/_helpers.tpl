@@ -18,6 +18,7 @@
 
 {{- define "podium.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- with .Values.image.digest }}@{{ . }}{{- end -}}
 {{- end -}}
 
 {{/* Labels: call with (dict "ctx" $ "component" "web") ------------------------------------- */}}
@@ -144,7 +145,7 @@ securityContext:
   seccompProfile: {type: RuntimeDefault}
 containers:
   - name: redis
-    image: {{ printf "%s:%s" .ctx.Values.redis.image.repository .ctx.Values.redis.image.tag }}
+    image: {{ include "podium.pinnedImage" .ctx.Values.redis.image }}
     imagePullPolicy: IfNotPresent
     command: ["sh", "/etc/redis/start.sh", {{ .conf | quote }}]
     ports:
@@ -297,3 +298,8 @@ env:
 {{- end -}}
 
 {{- define "podium.migrateJobName" -}}{{ include "podium.fullname" . }}-migrate-{{ .Release.Revision }}{{- end -}}
+
+{{/* A third-party image: repository:tag, pinned @digest when one is given (values.yaml gives one). */}}
+{{- define "podium.pinnedImage" -}}
+{{- printf "%s:%s" .repository .tag -}}{{- with .digest }}@{{ . }}{{- end -}}
+{{- end }}
