@@ -76,21 +76,25 @@ class Policy:
         ]
 
     def review(self, obj: dict, *, operation: str = "CREATE", old: dict | None = None,
-               user: str = APPLIER, namespace: str = NAMESPACE) -> Verdict:
-        # The sandbox namespace exactly as the grader creates it (its podium.dev/submission label
-        # is what the Ingress host rule reads).
-        namespace_object = sandbox.namespace_manifest(sandbox.SandboxSpec(
-            submission_id=int(namespace.rsplit("-", 2)[1]), lab="lab",
-            expires_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC), install=INSTALL))
-        namespace_object["metadata"]["name"] = namespace
+               user: str = APPLIER, namespace: str = NAMESPACE, resource: str = "",
+               namespace_object: dict | None = None) -> Verdict:
+        if resource == "namespaces":
+            namespace_object = None  # a Namespace has none: it is cluster-scoped
+        elif namespace_object is None:
+            # The sandbox namespace exactly as the grader creates it (its podium.dev/submission
+            # label is what the Ingress host rule reads).
+            namespace_object = sandbox.namespace_manifest(sandbox.SandboxSpec(
+                submission_id=int(namespace.rsplit("-", 2)[1]), lab="lab",
+                expires_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC), install=INSTALL))
+            namespace_object["metadata"]["name"] = namespace
         activation = {
             "object": celpy.json_to_cel(obj),
             "oldObject": celpy.json_to_cel(old),
             "namespaceObject": celpy.json_to_cel(namespace_object),
             "request": celpy.json_to_cel({
-                "operation": operation, "namespace": namespace,
+                "operation": operation, "namespace": "" if resource == "namespaces" else namespace,
                 "userInfo": {"username": user, "groups": ["system:serviceaccounts"]},
-                "kind": {"kind": obj.get("kind")},
+                "kind": {"kind": obj.get("kind")}, "resource": {"resource": resource},
             }),
         }
         for name, program in self.conditions:
@@ -470,3 +474,84 @@ def test_the_chart_denies_at_least_the_ranges_the_grader_denies():
     chart = set(_values()["grading"]["sandboxDeniedCIDRs"])
     assert set(sandbox.DEFAULT_DENIED_CIDRS) <= chart
     assert set(policy.ALWAYS_DENIED_CIDRS) <= chart
+
+
+# --- issue 19: the grader's own policies (confined to this install's sandboxes, names reserved) --
+
+GRADER = "system:serviceaccount:podium:podium-grader"
+
+
+def _chart_policy(suffix: str) -> Policy:
+    rendered = parse(render().stdout)
+    [found] = [p for p in rendered.of_kind("ValidatingAdmissionPolicy") if p["metadata"]["name"].endswith(suffix)]
+    return Policy(found["spec"])
+
+
+@pytest.fixture(scope="module")
+def grader_policy() -> Policy:
+    return _chart_policy("-grader-sandboxes")
+
+
+@pytest.fixture(scope="module")
+def names_policy() -> Policy:
+    return _chart_policy("-sandbox-names")
+
+
+def _namespace(spec: sandbox.SandboxSpec) -> dict:
+    return sandbox.namespace_manifest(spec)
+
+
+def _spec(install: sandbox.Install = INSTALL, submission: int = SUBMISSION) -> sandbox.SandboxSpec:
+    return sandbox.SandboxSpec(submission, "lab", expires_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC),
+                               install=install)
+
+
+def test_the_grader_may_create_and_write_into_its_own_installs_sandboxes(grader_policy):
+    own = _spec()
+    assert grader_policy.review(_namespace(own), user=GRADER, resource="namespaces").refusals == []
+    binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+               "metadata": {"name": sandbox.GRADER_BINDING, "namespace": own.namespace}}
+    verdict = grader_policy.review(binding, user=GRADER, namespace=own.namespace, resource="rolebindings",
+                                   namespace_object=_namespace(own))
+    assert verdict.matched and verdict.refusals == []
+
+
+def test_the_grader_may_not_write_into_another_installs_sandbox_or_a_lookalike(grader_policy):
+    other = _spec(sandbox.Install(install_id="other"))
+    verdict = grader_policy.review(_namespace(other), user=GRADER, resource="namespaces")
+    assert "the Podium grader may only write inside sandbox namespaces named " \
+           f"{INSTALL.name_prefix}*" in verdict.messages
+    assert "the Podium grader may only write inside namespaces labelled as this install's Podium sandboxes" \
+        in verdict.messages
+    lookalike = _namespace(_spec())
+    del lookalike["metadata"]["labels"][sandbox.INSTALL]  # the right name, not our label
+    assert grader_policy.review(lookalike, user=GRADER, resource="namespaces").refusals
+    kube_system = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}}
+    assert grader_policy.review(kube_system, operation="DELETE", old=kube_system, user=GRADER,
+                                resource="namespaces").refusals
+
+
+def test_nobody_but_the_grader_may_create_a_namespace_under_its_sandbox_names(names_policy):
+    """Before, another tenant could pre-create the next `podium-sub-<id>` with enforce: privileged
+    and the grader took it over on 409."""
+    trap = _namespace(_spec())
+    trap["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] = "privileged"
+    verdict = names_policy.review(trap, user="alice", resource="namespaces")
+    assert verdict.matched
+    assert f"namespace {trap['metadata']['name']}: names starting {INSTALL.name_prefix} are reserved for the " \
+           "Podium grader's sandboxes" in verdict.messages
+    labelled = {"apiVersion": "v1", "kind": "Namespace",
+                "metadata": {"name": "innocent", "labels": {sandbox.INSTALL: INSTALL.install_id}}}
+    assert names_policy.review(labelled, user="alice", resource="namespaces").messages == [
+        f"namespace innocent: the label {sandbox.INSTALL}={INSTALL.install_id} is reserved for the Podium "
+        "grader's sandboxes"]
+    relabel = names_policy.review(trap, operation="UPDATE", old=trap, user="alice", resource="namespaces")
+    assert relabel.refusals
+
+
+def test_other_namespaces_and_the_grader_itself_are_not_held_by_the_name_reservation(names_policy):
+    plain = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a", "labels": {"x": "y"}}}
+    assert names_policy.review(plain, user="alice", resource="namespaces").refusals == []
+    other_install = _namespace(_spec(sandbox.Install(install_id="other")))
+    assert names_policy.review(other_install, user="alice", resource="namespaces").refusals == []
+    assert not names_policy.review(_namespace(_spec()), user=GRADER, resource="namespaces").matched

@@ -103,6 +103,11 @@ RESOURCES: dict[str, list[tuple[str, str, bool]]] = {  # groupVersion -> (plural
         ("clusterrolebindings", "ClusterRoleBinding", False),
     ],
     "authentication.k8s.io/v1": [("selfsubjectreviews", "SelfSubjectReview", False)],
+    # Stored, not enforced (the chart tests evaluate the policies with cel-python).
+    "admissionregistration.k8s.io/v1": [
+        ("validatingadmissionpolicies", "ValidatingAdmissionPolicy", False),
+        ("validatingadmissionpolicybindings", "ValidatingAdmissionPolicyBinding", False),
+    ],
     "monitoring.coreos.com/v1": [
         ("servicemonitors", "ServiceMonitor", True),
         ("podmonitors", "PodMonitor", True),
@@ -438,6 +443,8 @@ class KubernetesEmulator:
         if (gv, plural) not in self._plurals:
             raise ApiError(404, "NotFound", f"the server could not find the requested resource ({plural})")
         kind, namespaced = self._plurals[(gv, plural)]
+        if plural == "serviceaccounts" and sub == "token" and method == "POST":
+            return self._token_request(user, namespace, name)
         with self.lock:
             if user:
                 exists = (gv, plural, namespace if namespaced else "", name) in self.store
@@ -492,6 +499,21 @@ class KubernetesEmulator:
         if method == "DELETE":
             return ["delete"] if name else ["deletecollection"]
         return ["patch"] if exists else ["patch", "create"]
+
+    def _token_request(self, user: str | None, namespace: str, name: str) -> tuple[int, dict]:
+        """TokenRequest: a bearer token for an existing ServiceAccount (create serviceaccounts/token)."""
+        with self.lock:
+            if user:
+                self._authorize(user, "create", "", "serviceaccounts/token", namespace, name)
+            if ("v1", "serviceaccounts", namespace, name) not in self.store:
+                raise ApiError(404, "NotFound", f'serviceaccounts "{name}" not found')
+            token = uuid.uuid4().hex
+            self.tokens[token] = f"system:serviceaccount:{namespace}:{name}"
+        return 201, {
+            "apiVersion": "authentication.k8s.io/v1",
+            "kind": "TokenRequest",
+            "status": {"token": token, "expirationTimestamp": _now()},
+        }
 
     # --- RBAC ---------------------------------------------------------------------------------
 

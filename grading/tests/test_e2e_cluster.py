@@ -4,9 +4,17 @@ Runs only when KUBECONFIG is set (PODIUM_E2E_CONTEXT picks a context); otherwise
 is skipped with that reason, printed by pytest's `-ra`. See README "Live grading".
 It grades reference solutions and broken variants from the course content live, with the
 same code the worker uses, and checks that no sandbox namespace is left behind.
+
+The kubeconfig's identity (an admin) only installs what the chart would: its grader
+ServiceAccount, ClusterRoles, ClusterRoleBinding and admission policies, rendered by helm for
+release `podium` in PODIUM_E2E_NAMESPACE (default podium-e2e). Everything is then graded AS
+that ServiceAccount, with a token from the TokenRequest API: the real API server's RBAC,
+escalation checks and admission answer exactly as they would for a deployed worker.
 """
 
+import copy
 import datetime
+import hashlib
 import itertools
 import os
 import time
@@ -24,20 +32,76 @@ LABS = Path(__file__).resolve().parents[2] / "courses" / "content" / "kubernetes
 # cannot run that level can lower it here.
 POD_SECURITY = os.environ.get("PODIUM_E2E_POD_SECURITY", "restricted")
 _ids = itertools.count(int(time.time()) % 1_000_000 * 100)
+NAMESPACE = os.environ.get("PODIUM_E2E_NAMESPACE", "podium-e2e")
+RELEASE = "podium"
+CHART_IDENTITY = (
+    "templates/rbac.yaml",
+    "templates/admission-policy.yaml",
+    "templates/applier-admission-policy.yaml",
+)
+
+
+def _chart_identity_objects() -> list[dict]:
+    import yaml
+
+    from deploy.tests.conftest import CHART, KUBE_VERSION, helm
+
+    args = ["template", RELEASE, str(CHART), "--namespace", NAMESPACE, "--kube-version", KUBE_VERSION]
+    for template in CHART_IDENTITY:
+        args += ["--show-only", template]
+    return [doc for doc in yaml.safe_load_all(helm(*args).stdout) if doc]
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    from grading.cluster import Cluster
-    from grading.conf import ClusterSettings
+def admin_configuration():
+    from kubernetes import client, config
 
-    c = Cluster.from_settings(
-        ClusterSettings(
-            kubeconfig=os.environ["KUBECONFIG"], context=os.environ.get("PODIUM_E2E_CONTEXT") or None
-        )
+    configuration = client.Configuration()
+    config.load_kube_config(
+        config_file=os.environ["KUBECONFIG"],
+        context=os.environ.get("PODIUM_E2E_CONTEXT") or None,
+        client_configuration=configuration,
     )
+    return configuration
+
+
+@pytest.fixture(scope="module")
+def cluster(admin_configuration):
+    """The grader as deployed: the chart's identity installed by the admin, then a Cluster that
+    authenticates as the grader's ServiceAccount (never as the admin)."""
+    from grading.cluster import ApiException, Cluster
+    from grading.sandbox import Install
+
+    admin = Cluster.for_configuration(copy.deepcopy(admin_configuration))
+    try:
+        admin._call("POST", "/api/v1/namespaces",
+                    body={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
+    except ApiException as exc:
+        if exc.status != 409:
+            raise
+    objects = _chart_identity_objects()
+    for obj in objects:
+        admin._server_side_apply(obj, obj["metadata"].get("namespace") or NAMESPACE, manager="podium-e2e")
+    account = next(o["metadata"]["name"] for o in objects if o["kind"] == "ServiceAccount")
+    token = admin._call(
+        "POST", f"/api/v1/namespaces/{NAMESPACE}/serviceaccounts/{account}/token",
+        body={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+              "spec": {"expirationSeconds": 7200}},
+    )["status"]["token"]
+    as_grader = copy.deepcopy(admin_configuration)
+    as_grader.cert_file = as_grader.key_file = None  # no client certificate: the token alone
+    as_grader.username = as_grader.password = None
+    as_grader.refresh_api_key_hook = None
+    as_grader.api_key = {"authorization": token}
+    as_grader.api_key_prefix = {"authorization": "Bearer"}
+    install = Install(install_id=hashlib.sha256(f"{NAMESPACE}/{RELEASE}".encode()).hexdigest()[:8],
+                      applier_clusterrole=f"{RELEASE}-{NAMESPACE}-sandbox",
+                      grader_clusterrole=f"{RELEASE}-{NAMESPACE}-sandbox-grader")
+    c = Cluster.for_configuration(as_grader, install=install)
+    assert c.username() == f"system:serviceaccount:{NAMESPACE}:{account}"
     yield c
     c.close()
+    admin.close()
 
 
 def grade(cluster, lab_slug: str, folder: Path):
@@ -127,6 +191,7 @@ def box(cluster):
     spec = SandboxSpec(
         submission_id=next(_ids), lab="e2e-hostile", pod_security=POD_SECURITY,
         expires_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=10),
+        install=cluster.install,
     )
     cluster.create_sandbox(spec)
     yield spec
@@ -183,6 +248,40 @@ def test_the_applier_cannot_write_service_accounts(cluster, box):
                "automountServiceAccountToken": True}
     [problem] = cluster.apply(box.namespace, [account])
     assert problem.status == 403
+
+
+def test_the_grader_may_not_write_a_role_of_its_own(cluster, box):
+    """Issue 19 item 1: the old per-sandbox Role with verbs ["*"] is what a real API server refused."""
+    from grading.cluster import ApiException
+    from grading.sandbox import APPLIER_RULES, GUARDRAIL_MANAGER
+
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": {"name": "podium-applier"}, "rules": APPLIER_RULES}
+    with pytest.raises(ApiException) as caught:
+        cluster._server_side_apply(role, box.namespace, manager=GUARDRAIL_MANAGER)
+    assert caught.value.status == 403
+
+
+def test_the_grader_impersonates_the_applier_only_inside_a_sandbox(cluster, box):
+    """Issue 19 item 2."""
+    from grading.cluster import ApiException
+    from grading.sandbox import applier_username
+
+    assert cluster._call("GET", f"/api/v1/namespaces/{box.namespace}/configmaps",
+                         as_user=applier_username(box.namespace))["items"] is not None
+    with pytest.raises(ApiException) as caught:
+        cluster._call("GET", "/api/v1/namespaces/default/configmaps", as_user=applier_username("default"))
+    assert caught.value.status == 403
+
+
+def test_the_grader_cannot_create_a_namespace_outside_its_sandbox_names(cluster):
+    """Issue 19 items 3-4: the admission policy, not RBAC, confines the grader's namespaces."""
+    from grading.cluster import ApiException
+
+    outside = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"not-a-sandbox-{next(_ids)}"}}
+    with pytest.raises(ApiException) as caught:
+        cluster._call("POST", "/api/v1/namespaces", body=outside)
+    assert caught.value.status in (403, 422)
 
 
 def test_a_pod_as_the_grader_is_refused_before_the_cluster(cluster):

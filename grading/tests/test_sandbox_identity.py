@@ -384,3 +384,59 @@ def unused_grants(rules: list[dict], used: set[tuple[str, str, str, str | None]]
 def test_every_grant_in_the_graders_sandbox_rules_is_used(emu, grader):
     used = grader_calls(emu, grader)
     assert unused_grants(sandbox.GRADER_SANDBOX_RULES, used) == []
+
+
+# --- 4. the chart's values reach the worker ------------------------------------------------------
+
+
+def test_the_install_comes_from_the_workers_environment(settings):
+    from grading import conf
+
+    settings.GRADING_KUBECONFIG = "/nonexistent/kubeconfig"
+    settings.GRADING_INSTALL_ID = "77cc0654"
+    settings.GRADING_SANDBOX_PREFIX = "labs-"
+    settings.GRADING_SANDBOX_LABEL = "podium.example/sandbox=yes"
+    settings.GRADING_SANDBOX_CLUSTERROLE = "p-ns-sandbox"
+    settings.GRADING_SANDBOX_GRADER_CLUSTERROLE = "p-ns-sandbox-grader"
+    assert conf.cluster_settings().install == Install(
+        install_id="77cc0654",
+        prefix="labs-",
+        label_key="podium.example/sandbox",
+        label_value="yes",
+        applier_clusterrole="p-ns-sandbox",
+        grader_clusterrole="p-ns-sandbox-grader",
+    )
+    settings.GRADING_SANDBOX_LABEL = "no-value-here"
+    with pytest.raises(ValueError, match='GRADING_SANDBOX_LABEL must look like "key=value"'):
+        conf.sandbox_install()
+    settings.GRADING_SANDBOX_LABEL = "a=b"
+    settings.GRADING_INSTALL_ID = "Not An Id"
+    with pytest.raises(ValueError, match="GRADING_INSTALL_ID"):
+        conf.sandbox_install()
+
+
+def test_a_configured_prefix_and_label_are_what_grading_uses(emu):
+    """Before, `podium-sub-<id>` and the managed-by label were hard-coded: changing the chart's
+    namespacePrefix/sandboxLabel broke every grade with the admission policy's 403."""
+    install = Install(install_id="x1", prefix="labs-", label_key="podium.example/sandbox", label_value="yes")
+    cluster = Cluster.for_url(emu.url, token=GRADER_TOKEN, install=install)
+    seen = []
+    emu.on_write.append(lambda e, obj: seen.append(obj) if obj.get("kind") == "Namespace" else None)
+    try:
+        result = live.grade_live(
+            cluster,
+            submission_id=5,
+            lab="lab",
+            objects=[CONFIGMAP],
+            time_limit=0,
+            ttl_seconds=300,
+            poll_seconds=0,
+            now=NOW,
+            sleep=lambda s: None,
+        )
+    finally:
+        cluster.close()
+    assert result.problems == [] and result.namespace.startswith("labs-x1-5-")
+    labels = seen[0]["metadata"]["labels"]
+    assert labels["podium.example/sandbox"] == "yes" and labels[sandbox.INSTALL] == "x1"
+    assert sandbox.MANAGED_BY not in labels
