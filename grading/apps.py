@@ -42,6 +42,7 @@ def check_sandbox_settings(app_configs=None, **kwargs) -> list[checks.CheckMessa
     try:
         domain, ingress_class = conf.sandbox_domain(), conf.sandbox_ingress_class()
         conf.sandbox_denied_cidrs()
+        conf.sandbox_install()  # install id, prefix and label: a bad one would fail every grade
     except ValueError as exc:
         return [checks.Error(str(exc), id="grading.E002")]
     if not domain or "." not in domain or "*" in domain:

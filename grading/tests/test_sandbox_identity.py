@@ -440,3 +440,11 @@ def test_a_configured_prefix_and_label_are_what_grading_uses(emu):
     labels = seen[0]["metadata"]["labels"]
     assert labels["podium.example/sandbox"] == "yes" and labels[sandbox.INSTALL] == "x1"
     assert sandbox.MANAGED_BY not in labels
+
+
+def test_a_bad_install_setting_stops_the_worker_at_start(settings):
+    from grading.apps import check_sandbox_settings
+
+    settings.GRADING_SANDBOX_PREFIX = "Podium_Sub_"
+    [error] = check_sandbox_settings()
+    assert error.id == "grading.E002" and "sandbox prefix 'Podium_Sub_'" in error.msg
