@@ -143,6 +143,7 @@ class Cluster:
         self._discovered: dict[tuple[str, str], tuple[str, bool]] = {}
         self._groups: dict[str, str | None] = {}  # API group -> served groupVersion (None: not served)
         self.quota_wait = 15.0  # seconds a new sandbox's quota may take to get its status
+        self.rbac_wait = 10.0  # seconds a new RoleBinding may take to reach every API server's authorizer
 
     @classmethod
     def from_settings(cls, settings: ClusterSettings) -> Cluster:
@@ -340,13 +341,45 @@ class Cluster:
                 ) from exc
             if (existing.get("metadata") or {}).get("deletionTimestamp"):
                 raise ClusterUnavailable(f"namespace {spec.namespace} is still terminating") from exc
-        for obj in self.guardrails(spec):
-            try:
-                self._server_side_apply(obj, spec.namespace, manager=sandbox.GUARDRAIL_MANAGER)
-            except ApiException as exc:
-                raise ClusterError(f"guardrail {ref(obj)}: {_status_message(exc)[1]}") from exc
+        first, *rest = self.guardrails(spec)
+        try:  # the grader's own binding, with its cluster-wide grant
+            self._server_side_apply(first, spec.namespace, manager=sandbox.GUARDRAIL_MANAGER)
+        except ApiException as exc:
+            raise ClusterError(f"guardrail {ref(first)}: {_status_message(exc)[1]}") from exc
+        for obj in rest:  # with the rights that binding gives, once the authorizer has it
+            self._until_authorized(
+                lambda obj=obj: self._server_side_apply(
+                    obj, spec.namespace, manager=sandbox.GUARDRAIL_MANAGER
+                ),
+                f"guardrail {ref(obj)}",
+            )
         self._wait_for_quota(spec)
+        # The applier's binding too: a 403 on the student's first object must be the student's.
+        self._until_authorized(
+            lambda: self._call(
+                "GET",
+                f"/api/v1/namespaces/{spec.namespace}/configmaps",
+                query={"limit": "1"},
+                as_user=sandbox.applier_username(spec.namespace),
+            ),
+            f"the sandbox's {sandbox.APPLIER} rights",
+        )
         return created
+
+    def _until_authorized(self, request, what: str):
+        """`request()`, tried again while it is refused with 403 for up to `rbac_wait` seconds:
+        RBAC authorizers read bindings from a watch cache, so a RoleBinding just created may
+        not authorize the very next request on every API server yet. Other refusals, and a 403
+        that outlasts the wait, are the grader's misconfiguration (ClusterError)."""
+        deadline, pause = time.monotonic() + self.rbac_wait, 0.05
+        while True:
+            try:
+                return request()
+            except ApiException as exc:
+                if exc.status != 403 or time.monotonic() >= deadline:
+                    raise ClusterError(f"{what}: {_status_message(exc)[1]}") from exc
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
     def _wait_for_quota(self, spec: SandboxSpec) -> None:
         """Until the quota controller has computed the new quota's status, the API server

@@ -93,7 +93,12 @@ class Install:
 
 
 def namespace_name(submission_id: int | str, suffix: str, install: Install | None = None) -> str:
-    return f"{(install or Install()).name_prefix}{submission_id}-{suffix}"
+    name = f"{(install or Install()).name_prefix}{submission_id}-{suffix}"
+    if len(name) > 63:  # a DNS label; a longer prefix or install id leaves less for the id
+        raise ValueError(
+            f"sandbox name {name!r} is longer than 63 characters: shorten the prefix or install id"
+        )
+    return name
 
 
 def applier_username(namespace: str) -> str:

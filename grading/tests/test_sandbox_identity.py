@@ -157,6 +157,19 @@ def test_the_sandbox_binds_the_charts_cluster_roles_and_creates_no_role(emu, gra
     assert own["metadata"]["finalizers"] == [sandbox.GRADER_ACCESS_FINALIZER]
 
 
+def test_bindings_the_authorizer_has_not_seen_yet_are_waited_for(emu, grader):
+    """A real API server's RBAC authorizer reads bindings from a watch cache: the request right
+    after a RoleBinding is created may still be refused. Not the student's fault, nor "not
+    graded": the grader tries again for a few seconds."""
+    emu.fail(status=403, times=2, method="PATCH", path="/limitranges/")
+    emu.fail(status=403, times=1, method="GET", path="/configmaps")  # the applier's rights
+    assert grader.create_sandbox(spec()) is True
+    grader.rbac_wait = 0.2
+    emu.fail(status=403, times=1000, method="PATCH", path="/limitranges/")
+    with pytest.raises(ClusterError, match="guardrail LimitRange/podium-limits"):
+        grader.create_sandbox(spec(43))
+
+
 def test_the_grader_cannot_write_student_kinds_itself(grader):
     box = spec()
     grader.create_sandbox(box)
