@@ -18,6 +18,10 @@ class GradingConfig(AppConfig):
         # The sweeper runs on Celery beat; settings may add to or override this entry.
         app.conf.beat_schedule = {**conf.beat_schedule(), **(app.conf.beat_schedule or {})}
         checks.register(check_sandbox_settings)
+        # The ingress-class check (Django-free) asks conf for the served classes at grading time.
+        from grading.checks import ingress as ingress_checks
+
+        ingress_checks.served_ingress_classes = conf.ingress_classes
 
 
 def _own_hosts(settings) -> list[str]:

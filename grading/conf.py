@@ -194,6 +194,17 @@ def sandbox_domain() -> str:
     return str(getattr(settings, "GRADING_SANDBOX_DOMAIN",
                        env("GRADING_SANDBOX_DOMAIN", "sandbox.podium-labs.test"))).strip().strip(".").lower()
 
+def ingress_classes() -> tuple[str, ...]:
+    """The ingressClassName values labs may use: the classes the course's clusters serve
+    (GRADING_INGRESS_CLASSES, comma-separated; default traefik). Live grading rewrites the class
+    to the sandbox's own at apply time; the static check judges what the student wrote."""
+    value = getattr(settings, "GRADING_INGRESS_CLASSES", None)
+    if value is None:
+        value = env_list("GRADING_INGRESS_CLASSES", ["traefik"])
+    if isinstance(value, str):
+        value = value.split(",")
+    return tuple(v.strip() for v in value if str(v).strip()) or ("traefik",)
+
 def sandbox_ingress_class() -> str:
     """The IngressClass of the sandboxes' own ingress controller (never Podium's)."""
     return str(getattr(settings, "GRADING_SANDBOX_INGRESS_CLASS",

@@ -9,9 +9,10 @@ from grading.checks.pods import containers, target_workload
 VIAS = ("env", "envFrom", "volume")
 
 
-def config_refs(pod_spec: dict, kind: str) -> list[tuple[str, str, str | None, str]]:
+def config_refs(pod_spec: dict, kind: str, *, with_optional: bool = False) -> list[tuple]:
     """(object name, via, key or None, where) for every reference a pod spec makes to a
-    ConfigMap or Secret (`kind`). Volumes count only when a container mounts them."""
+    ConfigMap or Secret (`kind`). Volumes count only when a container mounts them. With
+    `with_optional`, each tuple ends with the reference's `optional: true` flag."""
     key_ref, env_ref, vol_key = ("configMapKeyRef", "configMapRef", "configMap") if kind == "ConfigMap" \
         else ("secretKeyRef", "secretRef", "secret")
     found: list[tuple[str, str, str | None, str]] = []
@@ -21,11 +22,13 @@ def config_refs(pod_spec: dict, kind: str) -> list[tuple[str, str, str | None, s
         for var in c.get("env") or []:
             r = (var.get("valueFrom") or {}).get(key_ref)
             if r:
-                found.append((str(r.get("name")), "env", r.get("key"), f"{label} env {var.get('name')}"))
+                found.append((str(r.get("name")), "env", r.get("key"), f"{label} env {var.get('name')}",
+                              r.get("optional") is True))
         for source in c.get("envFrom") or []:
             r = source.get(env_ref)
             if r:
-                found.append((str(r.get("name")), "envFrom", None, f"{label} envFrom"))
+                found.append((str(r.get("name")), "envFrom", None, f"{label} envFrom",
+                              r.get("optional") is True))
     for volume in pod_spec.get("volumes") or []:
         if volume.get("name") not in mounted:
             continue
@@ -35,8 +38,9 @@ def config_refs(pod_spec: dict, kind: str) -> list[tuple[str, str, str | None, s
             if source:
                 name = source.get("secretName") if kind == "Secret" and "secretName" in source \
                     else source.get("name")
-                found.append((str(name), "volume", None, f"volume {volume.get('name')!r}"))
-    return found
+                found.append((str(name), "volume", None, f"volume {volume.get('name')!r}",
+                              source.get("optional") is True))
+    return found if with_optional else [r[:4] for r in found]
 
 
 def _has_key(obj: dict, key: str | None) -> bool:
@@ -54,18 +58,23 @@ def _consumed(objects: Objects, kind: str, points: float, via: list[str] | None,
     expected = f"{'the ' + kind + ' ' + repr(name) if name else 'a ' + kind} consumed via {how}"
     if workload is None:
         return failed(points, which, expected=expected, observed="no workload")
-    refs = [r for r in config_refs(objects.pod_template(workload)["spec"], kind)
+    refs = [r for r in config_refs(objects.pod_template(workload)["spec"], kind, with_optional=True)
             if r[1] in via and (name is None or r[0] == name)]
-    good, broken = [], []
-    for obj_name, how_used, key, where in refs:
+    good, broken, unset = [], [], []
+    for obj_name, how_used, key, where, optional in refs:
         obj = objects.get(kind, obj_name)
-        if obj is None:
+        if optional and (obj is None or not _has_key(obj, key)):
+            # optional: true means the kubelet starts the pod without it: nothing breaks, but
+            # nothing is consumed either.
+            unset.append(f"{where} refers to {kind}/{obj_name}{f' key {key!r}' if key else ''} with "
+                         "optional: true, which is not in the submission, so the pod starts without it")
+        elif obj is None:
             broken.append(f"{where} refers to {kind}/{obj_name}, which is not in the submission")
         elif not _has_key(obj, key):
             broken.append(f"{where} reads key {key!r} that {kind}/{obj_name} does not have")
         else:
             good.append(f"{kind}/{obj_name} via {how_used} ({where})")
-    observed = "; ".join(good + broken) or f"{ref(workload)} uses no {kind} via {how}"
+    observed = "; ".join(good + broken + unset) or f"{ref(workload)} uses no {kind} via {how}"
     if good and not broken:
         return passed(points, f"{which} It reads {join(good)}.", expected=expected, observed=observed)
     if good:
@@ -74,7 +83,8 @@ def _consumed(objects: Objects, kind: str, points: float, via: list[str] | None,
     if broken:
         return failed(points, f"{which} {cap(join(broken))}; the pod would not start.",
                       expected=expected, observed=observed)
-    return failed(points, f"{which} It doesn't consume {expected.split(' consumed')[0]} via {how}.",
+    why = f" {cap(join(unset))}." if unset else ""
+    return failed(points, f"{which} It doesn't consume {expected.split(' consumed')[0]} via {how}.{why}",
                   expected=expected, observed=observed)
 
 
@@ -125,13 +135,26 @@ def password_from_secret(objects: Objects, *, points: float, pattern: str = "PAS
                 else:
                     good.append(f"{var_name} in {ref(workload)}")
             for source in c.get("envFrom") or []:
+                prefix = str(source.get("prefix") or "")
                 cm = objects.get("ConfigMap", str((source.get("configMapRef") or {}).get("name")))
                 for key in (cm or {}).get("data") or {}:
-                    if regex.search(str(key)):
-                        bad.append(f"{where} gets {key} from {ref(cm)}, which is not a Secret")
+                    if regex.search(prefix + str(key)):
+                        bad.append(f"{where} gets {prefix}{key} from {ref(cm)}, which is not a Secret")
+                # envFrom.secretRef turns every key of the Secret into a variable: a password
+                # key arrives from the Secret as surely as through secretKeyRef.
+                secret_name = (source.get("secretRef") or {}).get("name")
+                secret = objects.get("Secret", str(secret_name)) if secret_name else None
+                keys = [*((secret or {}).get("data") or {}), *((secret or {}).get("stringData") or {})]
+                good += [f"{prefix}{key} in {ref(workload)} (envFrom {ref(secret)})" for key in keys
+                         if regex.search(prefix + str(key)) and secret is not None]
+                optional = (source.get("secretRef") or {}).get("optional") is True
+                if secret_name and secret is None and not optional:
+                    bad.append(f"{where} takes envFrom Secret/{secret_name}, which is not in the submission")
     if not good and not bad:
-        return failed(points, f"No workload takes a {pattern.lower()} from the environment; the database "
-                      "password should reach its containers through secretKeyRef.",
+        return failed(points, f"No workload takes a {pattern.lower()} from the environment: no env "
+                      f"variable and no key of a Secret read through envFrom matches {pattern}. The "
+                      "database password should reach its containers through secretKeyRef (or envFrom "
+                      "of a Secret with a password key).",
                       expected=expected, observed="no such variable")
     return scored(len(good), len(good) + len(bad), points,
                   message_ok=f"Passwords come from Secrets: {join(good)}.",

@@ -69,37 +69,106 @@ def gpu_toleration(objects: Objects, *, points: float, key: str = GPU, kind: str
                   observed=observed)
 
 
-def _affinity_keys(pod_spec: dict) -> list[str]:
-    node = ((pod_spec.get("affinity") or {}).get("nodeAffinity")) or {}
-    keys = []
-    required = node.get("requiredDuringSchedulingIgnoredDuringExecution") or {}
-    required = required.get("nodeSelectorTerms") or []
-    for term in required:
-        keys += [e.get("key") for e in term.get("matchExpressions") or []]
-    for pref in node.get("preferredDuringSchedulingIgnoredDuringExecution") or []:
-        keys += [e.get("key") for e in (pref.get("preference") or {}).get("matchExpressions") or []]
-    return [str(k) for k in keys if k]
+# Node labels that only GPU nodes carry. NVIDIA GPU Feature Discovery sets gpu.present=true and
+# the model/memory/compute labels; NFD marks NVIDIA's PCI vendor (10de); clouds label their
+# accelerator node pools (GKE, EKS, AKS).
+GPU_PRESENT = "nvidia.com/gpu.present"
+GPU_VALUE_LABELS = ("nvidia.com/gpu.product", "nvidia.com/gpu.memory", "nvidia.com/gpu.compute.major",
+                    "nvidia.com/gpu.count", "nvidia.com/gpu.family", "nvidia.com/gpu.machine",
+                    "cloud.google.com/gke-accelerator", "k8s.amazonaws.com/accelerator", "accelerator")
+GPU_TRUE_LABELS = (GPU_PRESENT, "feature.node.kubernetes.io/pci-10de.present")
 
 
-def _is_gpu_label(key: str) -> bool:
-    return key.startswith("nvidia.com/gpu") or "accelerator" in key or "gpu" in key.lower()
+def _selects_gpu(key: str, operator: str, values: list[str]) -> bool:
+    """Does a required node-selector expression keep the pod on GPU nodes? Only positive
+    operators select: DoesNotExist and NotIn keep the pod *off* labelled nodes or say nothing."""
+    if key in GPU_TRUE_LABELS:
+        if operator == "In":
+            return bool(values) and all(v.lower() == "true" for v in values)
+        return operator == "Exists"
+    if key in GPU_VALUE_LABELS:
+        if operator == "In":
+            return bool(values) and all(v.strip() for v in values)
+        return operator in ("Exists", "Gt")
+    return False
+
+
+def _expression(expr: object) -> tuple[str, str, list[str]]:
+    expr = expr if isinstance(expr, dict) else {}
+    values = expr.get("values") if isinstance(expr.get("values"), list) else []
+    return str(expr.get("key") or ""), str(expr.get("operator") or ""), [str(v) for v in values]
+
+
+def _node_selection(pod_spec: dict) -> tuple[list[str], list[str], list[str]]:
+    """(what selects GPU nodes, what was seen, why what was seen does not select them)."""
+    selecting, seen, wrong = [], [], []
+    node_selector = pod_spec.get("nodeSelector") if isinstance(pod_spec.get("nodeSelector"), dict) else {}
+    for key, value in node_selector.items():
+        text = f"nodeSelector {key}={value}"
+        seen.append(text)
+        if _selects_gpu(str(key), "In", [str(value)]):
+            selecting.append(text)
+        elif str(key) in GPU_TRUE_LABELS:
+            wrong.append(f"{text} selects nodes without a GPU (GPU nodes are labelled {key}=true)")
+    affinity = pod_spec.get("affinity") if isinstance(pod_spec.get("affinity"), dict) else {}
+    node = affinity.get("nodeAffinity") if isinstance(affinity.get("nodeAffinity"), dict) else {}
+    required = node.get("requiredDuringSchedulingIgnoredDuringExecution")
+    terms = (required.get("nodeSelectorTerms") if isinstance(required, dict) else None) or []
+    terms = [t for t in terms if isinstance(t, dict)]
+    term_ok = []
+    for term in terms:
+        hits = []
+        for expr in term.get("matchExpressions") or []:
+            key, op, values = _expression(expr)
+            text = f"required {key} {op} {values}" if values else f"required {key} {op}"
+            seen.append(text)
+            if _selects_gpu(key, op, values):
+                hits.append(text)
+            elif key in GPU_TRUE_LABELS + GPU_VALUE_LABELS:
+                wrong.append(f"{text} does not require a GPU node ({op} keeps the pod off GPU nodes "
+                             "or allows any node)" if op in ("DoesNotExist", "NotIn")
+                             else f"{text} does not require a GPU node")
+        term_ok.append(bool(hits))
+        selecting += hits
+    if terms and not all(term_ok):
+        # Terms are ORed: one term without a GPU requirement lets the pod onto any node.
+        loose = [str(i) for i, ok in enumerate(term_ok) if not ok]
+        wrong.append(f"the required nodeSelectorTerms[{', '.join(loose)}] has no GPU requirement, and "
+                     "terms are alternatives, so the pod may land on any node")
+        selecting = [s for s in selecting if s.startswith("nodeSelector")]
+    preferred = node.get("preferredDuringSchedulingIgnoredDuringExecution") or []
+    for pref in preferred if isinstance(preferred, list) else []:
+        pref_term = (pref.get("preference") if isinstance(pref, dict) else None) or {}
+        for expr in (pref_term.get("matchExpressions") if isinstance(pref_term, dict) else None) or []:
+            key, op, values = _expression(expr)
+            seen.append(f"preferred {key} {op} {values}")
+            if _selects_gpu(key, op, values):
+                wrong.append(f"preferred {key} {op} only prefers GPU nodes; the scheduler still places the "
+                             "pod on a node without one when no GPU node fits")
+    return selecting, seen, wrong
 
 
 @check("gpu-node-selector")
 def gpu_node_selector(objects: Objects, *, points: float, kind: str | None = None,
                       name: str | None = None) -> CheckOutcome:
-    """The pod selects GPU nodes by a GPU node label, in nodeSelector or node affinity."""
+    """The pod *requires* GPU nodes: a nodeSelector or a required node-affinity term (every term,
+    since terms are alternatives) on a label only GPU nodes carry, with an operator and value
+    that select them (nvidia.com/gpu.present=true, nvidia.com/gpu.product In [...], a cloud
+    accelerator label, ...). DoesNotExist, NotIn and preferred-only affinity do not select."""
     workload, which = target_workload(objects, kind, name)
-    expected = "nodeSelector or node affinity on a GPU label (e.g. nvidia.com/gpu.present)"
+    expected = ("nodeSelector or required node affinity selecting GPU nodes "
+                "(e.g. nvidia.com/gpu.present=true or nvidia.com/gpu.product In [...])")
     if workload is None:
         return failed(points, which, expected=expected, observed="no workload")
     spec = objects.pod_template(workload)["spec"]
-    keys = list((spec.get("nodeSelector") or {}).keys()) + _affinity_keys(spec)
-    gpu_keys = [k for k in keys if _is_gpu_label(k)]
-    observed = f"{ref(workload)} selects on " + (", ".join(keys) or "no node labels")
-    if gpu_keys:
-        return passed(points, f"{which} It selects GPU nodes by {', '.join(gpu_keys)}.", expected=expected,
+    selecting, seen, wrong = _node_selection(spec)
+    observed = f"{ref(workload)}: " + ("; ".join(seen) or "no node selection")
+    # A nodeSelector that asks for gpu.present=false contradicts anything else that selects.
+    if selecting and not any(w.startswith("nodeSelector ") for w in wrong):
+        return passed(points, f"{which} It requires GPU nodes by {', '.join(selecting)}.", expected=expected,
                       observed=observed)
-    return failed(points, f"{which} It doesn't select GPU nodes by label; the toleration only allows GPU "
-                  "nodes, it doesn't require them (or the right GPU model).", expected=expected,
-                  observed=observed)
+    why = f" {cap('; '.join(wrong))}." if wrong else ""
+    return failed(points, f"{which} It doesn't require GPU nodes by label.{why} The toleration only allows "
+                  "GPU nodes, it doesn't require them (or the right GPU model): use nodeSelector "
+                  "nvidia.com/gpu.present: \"true\" or a required affinity on nvidia.com/gpu.product.",
+                  expected=expected, observed=observed)

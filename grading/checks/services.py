@@ -133,18 +133,28 @@ def service_exposes_workload(objects: Objects, *, points: float, kind: str | Non
                         f"{which} {join(problems)}.", expected, "; ".join(problems))
 
 
-def _dns_forms(service: str) -> re.Pattern[str]:
-    """Host names that reach `service` from its own namespace: short, namespaced, .svc, FQDN."""
-    label = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
-    return re.compile(
-        rf"(?<![-a-z0-9.]){re.escape(service)}(?:\.{label}(?:\.svc(?:\.{label})*)?)?(?![-a-z0-9.])")
+_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
+
+
+def _short_name(service: str) -> re.Pattern[str]:
+    """The Service's short name as a host (alone, before a port or path, inside a URL): the only
+    form that resolves in whatever namespace the manifests are applied to."""
+    # Not followed by "://": `redis://…` is a URL scheme, not the host.
+    return re.compile(rf"(?<![-a-z0-9.]){re.escape(service)}(?![-a-z0-9.]|://)")
+
+
+def _namespaced_name(service: str) -> re.Pattern[str]:
+    """`name.<namespace>[.svc[.cluster.local]]`: fixed to one namespace, which the sandbox is not."""
+    return re.compile(rf"(?<![-a-z0-9.]){re.escape(service)}\.({_LABEL})(?:\.svc(?:\.{_LABEL})*)?"
+                      rf"(?![-a-z0-9.])")
 
 
 @check("env-service-dns")
 def env_service_dns(objects: Objects, *, points: float, client: str = "model-server",
                     targets: list[str] | None = None) -> CheckOutcome:
-    """The client's environment names each target component by the DNS name of the Service in
-    front of it (short, namespaced or FQDN, possibly inside a URL). Partial credit per target."""
+    """The client's environment names each target component by the short DNS name of the Service
+    in front of it (possibly inside a URL). `name.namespace` and FQDN forms are tied to one
+    namespace, not the sandbox's, so they don't count. Partial credit per target."""
     targets = targets or ["redis", "postgres"]
     workload = find_component(objects, client)
     expected = "env names " + join([f"the {_title(t)} Service" for t in targets]) + " by DNS name"
@@ -162,9 +172,15 @@ def env_service_dns(objects: Objects, *, points: float, client: str = "model-ser
             continue
         names = [name_of(s) for s in services]
         hit = next(((var, value) for var, value in values for n in names
-                    if _dns_forms(n).search(value)), None)
+                    if _short_name(n).search(value)), None)
+        pinned = next(((var, value, m.group(1)) for var, value in values for n in names
+                       for m in [_namespaced_name(n).search(value)] if m), None)
         if hit:
             ok.append(f"{hit[0]}={hit[1]}")
+        elif pinned:
+            problems.append(f"{pinned[0]}={pinned[1]} names the Service in namespace {pinned[2]!r}; the "
+                            "grader applies your manifests to a sandbox namespace of its own, where only "
+                            f"the short name ({join(names)}) reaches it")
         else:
             problems.append(f"no variable of {ref(workload)} names Service {join(names)} "
                             f"(for {_title(target)})")

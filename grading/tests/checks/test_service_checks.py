@@ -71,19 +71,34 @@ def test_service_exposes_workload_half_credit_for_wrong_port():
     assert not run("service-exposes-workload", deployment("api")).passed
 
 
-def test_env_service_dns_accepts_short_namespaced_and_fqdn_names_and_urls():
-    for redis_host in [
-        "redis",
-        "redis.ml-stack",
-        "redis.ml-stack.svc",
-        "redis.ml-stack.svc.cluster.local",
-        "redis://redis:6379/0",
-    ]:
+def test_env_service_dns_accepts_short_names_and_urls():
+    for redis_host in ["redis", "redis:6379", "redis://redis:6379/0", "http://redis/"]:
         objects = stack(
             {"name": "REDIS_URL", "value": redis_host},
             {"name": "DATABASE_URL", "value": "postgresql://app@postgres:5432/predictions"},
         )
         assert run("env-service-dns", *objects).passed, redis_host
+
+
+def test_env_service_dns_refuses_names_tied_to_another_namespace_and_says_why():
+    # Issue 13: these reach `default`/`production`, never the sandbox namespace the grader uses.
+    for redis_host, namespace in [
+        ("redis.default.svc.cluster.local", "default"),
+        ("redis.ml-stack", "ml-stack"),
+        ("redis://redis.production.svc:6379/0", "production"),
+    ]:
+        objects = stack(
+            {"name": "REDIS_HOST", "value": redis_host},
+            {"name": "DB_HOST", "value": "postgres"},
+        )
+        outcome = run("env-service-dns", *objects, points=2)
+        assert not outcome.passed and outcome.points == 1, redis_host
+        assert f"names the Service in namespace '{namespace}'" in outcome.message
+        assert "sandbox namespace of its own" in outcome.message and "short name (redis)" in outcome.message
+    objects = stack({"name": "REDIS_HOST", "value": "redis"},
+                    {"name": "DB_HOST", "value": "postgres.production"})
+    outcome = run("env-service-dns", *objects)
+    assert not outcome.passed and "namespace 'production'" in outcome.message
 
 
 def test_env_service_dns_rejects_ips_and_other_hosts():
