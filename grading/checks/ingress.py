@@ -128,10 +128,27 @@ def ingress_backends_exist(objects: Objects, *, points: float) -> CheckOutcome:
                   expected=expected, observed="; ".join(bad) or ", ".join(sorted(set(good))))
 
 
+def _issued_secrets(objects: Objects) -> dict[str, tuple[dict, list[str]]]:
+    """{Secret name: (the annotated Ingress, the hosts cert-manager puts in it)}. cert-manager's
+    ingress-shim makes one Certificate per Secret named under tls of an annotated Ingress, so an
+    Ingress sharing that Secret (same host) needs no annotation of its own."""
+    issued: dict[str, tuple[dict, list[str]]] = {}
+    for ing in objects.of_kind("Ingress"):
+        if not _issuer(ing):
+            continue
+        for entry in (ing.get("spec") or {}).get("tls") or []:
+            name = entry.get("secretName")
+            if name:
+                hosts = [str(h) for h in entry.get("hosts") or []]
+                issued.setdefault(str(name), (ing, []))[1].extend(hosts)
+    return issued
+
+
 def _certificate_problems(objects: Objects, ingress: dict) -> tuple[int, list[str], list[str]]:
-    """(tls entries, problems, descriptions of good entries) for one Ingress."""
+    """(tls entries, problems, descriptions of good entries) for one Ingress, judged per Secret."""
     entries = (ingress.get("spec") or {}).get("tls") or []
     issuer = _issuer(ingress)
+    issued = _issued_secrets(objects)
     problems, good = [], []
     for entry in entries:
         hosts, secret_name = entry.get("hosts") or [], entry.get("secretName")
@@ -139,6 +156,16 @@ def _certificate_problems(objects: Objects, ingress: dict) -> tuple[int, list[st
             good.append(f"{ref(ingress)} gets its certificate from cert-manager ({issuer})")
             continue
         secret = objects.get("Secret", str(secret_name)) if secret_name else None
+        if secret is None and str(secret_name) in issued:
+            owner, names = issued[str(secret_name)]
+            uncovered = [h for h in hosts if not host_covered(names, str(h))]
+            if uncovered:
+                problems.append(f"Secret/{secret_name} is issued by cert-manager for {ref(owner)}'s hosts "
+                                f"({join(names) or 'none'}), not for {join(uncovered)}")
+            else:
+                good.append(f"Secret/{secret_name} for {join(hosts)} is issued by cert-manager "
+                            f"for {ref(owner)}")
+            continue
         if secret is None:
             problems.append(f"the tls entry for {join(hosts) or 'no hosts'} names Secret/{secret_name}, "
                             "which is not in the submission (and no cert-manager issuer annotation is set)")

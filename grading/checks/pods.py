@@ -103,10 +103,13 @@ def env_values(objects: Objects, container: dict) -> list[tuple[str, str]]:
     return found
 
 
+# A datastore is recognised by its image's repository name, exactly (a `postgres-exporter` or a
+# `redis-commander` is not the database), then by its well-known port and the Service in front.
 _DATASTORE_IMAGES = {
-    "redis": ("redis", "valkey", "keydb"),
-    "postgres": ("postgres", "postgresql", "pgvector"),
+    "redis": ("redis", "valkey", "keydb", "redis-stack-server"),
+    "postgres": ("postgres", "postgresql", "pgvector", "timescaledb", "timescaledb-ha", "postgis"),
 }
+_DATASTORE_PORTS = {"redis": 6379, "postgres": 5432}
 
 
 def image_name(image: str) -> str:
@@ -115,19 +118,46 @@ def image_name(image: str) -> str:
     return base.split(":", 1)[0].lower()
 
 
-def find_component(objects: Objects, component: str) -> dict | None:
-    """The workload playing a role in a stack: `redis` and `postgres` are recognised by image,
-    `model-server` is the first Deployment (else workload) running neither."""
-    def runs(workload: dict, role: str) -> bool:
-        spec = objects.pod_template(workload)["spec"]
-        return any(image_name(str(c.get("image", ""))).startswith(_DATASTORE_IMAGES[role])
-                   for _, c in containers(spec))
+def _runs(objects: Objects, workload: dict, role: str) -> bool:
+    spec = objects.pod_template(workload)["spec"]
+    return any(image_name(str(c.get("image", ""))) in _DATASTORE_IMAGES[role] for _, c in containers(spec))
 
+
+def _fronted(objects: Objects, workload: dict) -> bool:
+    return bool(objects.services_selecting(workload))
+
+
+def find_component(objects: Objects, component: str) -> dict | None:
+    """The workload playing a role in a stack. `redis` and `postgres`: a workload whose image
+    repository is the datastore's, preferring the one that declares its port and has a Service
+    in front (then file order). `model-server`: the workload named so, else a Deployment running
+    no datastore and no exporter, preferring one with a Service in front."""
     if component in _DATASTORE_IMAGES:
-        return next((w for w in objects.workloads() if runs(w, component)), None)
-    others = [w for w in objects.workloads() if not any(runs(w, role) for role in _DATASTORE_IMAGES)]
-    deployments = [w for w in others if w.get("kind") == "Deployment"]
-    return (deployments or others or [None])[0]
+        port = _DATASTORE_PORTS[component]
+        candidates = [w for w in objects.workloads() if _runs(objects, w, component)]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda w: (
+            any(p.get("containerPort") == port for p in all_ports(objects.pod_template(w)["spec"])),
+            _fronted(objects, w), -candidates.index(w)))
+    others = [w for w in objects.workloads()
+              if not any(_runs(objects, w, role) for role in _DATASTORE_IMAGES)]
+    if not others:
+        return None
+
+    def exporter(w: dict) -> bool:
+        spec = objects.pod_template(w)["spec"]
+        return all("exporter" in image_name(str(c.get("image", ""))) for _, c in containers(spec))
+
+    return max(others, key=lambda w: (
+        (w.get("metadata") or {}).get("name") == component, not exporter(w),
+        w.get("kind") == "Deployment", _fronted(objects, w), -others.index(w)))
+
+
+def component_of(objects: Objects, workload: dict) -> str:
+    """How a message names a recognised component: `StatefulSet/postgres (image postgres:16)`."""
+    images = ", ".join(str(c.get("image")) for _, c in containers(objects.pod_template(workload)["spec"]))
+    return f"{ref(workload)} (image {images or 'none'})"
 
 
 COMPONENT_TITLES = {"model-server": "model server", "redis": "Redis", "postgres": "PostgreSQL"}

@@ -7,6 +7,7 @@ from grading.checks.objects import Objects, name_of, ref
 from grading.checks.pods import (
     COMPONENT_TITLES,
     all_ports,
+    component_of,
     containers,
     env_values,
     find_component,
@@ -25,7 +26,8 @@ def _title(component: str) -> str:
 def stack_components(objects: Objects, *, points: float,
                      components: list[str] | None = None) -> CheckOutcome:
     """Each component (model-server, redis, postgres) has a workload and a Service selecting it.
-    Half the component's share for the workload, half for the Service."""
+    Half the component's share for the workload, half for the Service. Components are found by
+    what they run (pods.find_component), and the message names the object judged for each."""
     components = components or DEFAULT_COMPONENTS
     found, problems = 0, []
     seen = []
@@ -38,9 +40,10 @@ def stack_components(objects: Objects, *, points: float,
         services = objects.services_selecting(workload)
         if services:
             found += 1
-            seen.append(f"{ref(workload)} behind {ref(services[0])}")
+            seen.append(f"{_title(component)}: {component_of(objects, workload)} behind {ref(services[0])}")
         else:
-            problems.append(f"no Service selects the pods of {ref(workload)}")
+            problems.append(f"no Service selects the pods of {component_of(objects, workload)}, "
+                            f"judged as the {_title(component)}")
     expected = "a workload and a Service for each of " + join([_title(c) for c in components])
     return scored(found, 2 * len(components), points,
                   message_ok=f"Each part of the stack runs with a Service in front: {join(seen)}.",

@@ -122,3 +122,43 @@ def test_password_through_envfrom_secret_ref_is_accepted():
 def test_no_password_anywhere_says_what_is_expected():
     outcome = run("password-from-secret", deployment("api", containers=[container(resources=FULL_RESOURCES)]))
     assert not outcome.passed and "envFrom of a Secret with a password key" in outcome.message
+
+
+# --- cert-manager: one Secret per Certificate, judged per Secret -------------------------------
+
+def test_two_ingresses_sharing_a_cert_manager_secret_only_one_annotated_is_not_missing():
+    issuer = {"cert-manager.io/cluster-issuer": "letsencrypt"}
+    api = ingress("api", hosts=("shop.podium.test",), service_name="api", secret_name="shop-tls",
+                  annotations=issuer)
+    static = ingress("static", hosts=("shop.podium.test",), service_name="static", secret_name="shop-tls")
+    outcome = run("ingress-tls-certificate", api, static)
+    assert outcome.passed, outcome.message
+    assert "Secret/shop-tls for shop.podium.test is issued by cert-manager for Ingress/api" in outcome.message
+    # A host the annotated Ingress does not list is not in the issued certificate.
+    other = ingress("other", hosts=("admin.podium.test",), service_name="static", secret_name="shop-tls")
+    outcome = run("ingress-tls-certificate", api, other)
+    assert not outcome.passed
+    assert "Secret/shop-tls is issued by cert-manager for Ingress/api's hosts (shop.podium.test), " \
+           "not for admin.podium.test" in outcome.message
+
+
+# --- activity-2: components found by what they run ---------------------------------------------
+
+def test_postgres_exporter_is_not_taken_for_the_database():
+    from grading.tests.checks.builders import service
+
+    exporter = deployment("postgres-exporter", containers=[container(
+        image="quay.io/prometheuscommunity/postgres-exporter:v0.15.0", ports=(("metrics", 9187),))])
+    database = deployment("db", kind="StatefulSet", containers=[container(
+        image="postgres:16", ports=(("postgres", 5432),))])
+    cache = deployment("cache", containers=[container(image="redis:7.4", ports=(("redis", 6379),))])
+    api = deployment("model-server")
+    objects = [exporter, database, cache, api, service("db", ports=((5432, "postgres"),)),
+               service("cache", ports=((6379, "redis"),)), service("model-server")]
+    outcome = run("stack-components", *objects)
+    assert outcome.passed, outcome.message
+    assert "PostgreSQL: StatefulSet/db (image postgres:16) behind Service/db" in outcome.message
+    assert "model server: Deployment/model-server" in outcome.message
+    # The exporter before the database in file order changes nothing for the storage check either.
+    outcome = run("persistent-volume", *objects, component="postgres")
+    assert "Judging StatefulSet/db, the PostgreSQL workload" in outcome.message
