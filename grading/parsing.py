@@ -32,6 +32,11 @@ YAML_SUFFIXES = (".yaml", ".yml")
 ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar.gz", ".tgz")
 README_NAMES = {"readme", "readme.md", "readme.txt", "readme.markdown"}
+KUSTOMIZATION_NAMES = {"kustomization.yaml", "kustomization.yml"}
+KUSTOMIZE_GROUP = "kustomize.config.k8s.io/"
+KUSTOMIZATION_MESSAGE = ("a kustomization is not applied by the grader (it applies plain manifests, as "
+                         "`kubectl apply -f`): render it with `kubectl kustomize dir/ > all.yaml` and "
+                         "upload all.yaml instead of the kustomization and its bases")
 PASTE_NAME = "pasted.yaml"
 MAX_NAME_CHARS = 1024       # an archive member's path
 MAX_NAME_PART_CHARS = 255   # one component of it (NAME_MAX on Linux)
@@ -235,9 +240,9 @@ def parse_submission(files: list[tuple[str, bytes]], limits: Limits,
                 budget.add_bytes(len(data), shown)
                 _read_file(result, budget, shown, data, kind)
             else:
-                result.errors.append(Problem(shown, None, None, None,
-                                             "unsupported file type: upload .yaml/.yml files, a .zip "
-                                             "or a .tar.gz, or a README.md"))
+                # As inside an archive, and as `kubectl apply -f dir/` does: a script or a
+                # Makefile beside the manifests is skipped (the report notes it), not refused.
+                result.ignored.append(shown)
     except TooLarge as exc:
         result.objects, result.errors = [], [exc.problem]
     except RecursionError:
@@ -258,6 +263,11 @@ def _read_file(result: ParseResult, budget: _Budget, name: str, data: bytes, kin
     if kind == "readme":
         if result.readme is None:
             result.readme = text
+        return
+    if name.replace("\\", "/").rsplit("/", 1)[-1].rsplit(":", 1)[-1] in KUSTOMIZATION_NAMES:
+        # Its fields (resources, patches, namePrefix...) are no object; kubectl apply -k would
+        # render them, the grader does not.
+        result.errors.append(Problem(name, None, None, None, KUSTOMIZATION_MESSAGE))
         return
     parse_yaml(text, name, budget, result)
 
@@ -710,6 +720,10 @@ def _add_document(node: Node | None, data: object, file: str, document: int,
 
 
 def _add_object(obj: ParsedObject, result: ParseResult) -> None:
+    api_version = obj.data.get("apiVersion")
+    if isinstance(api_version, str) and api_version.startswith(KUSTOMIZE_GROUP):
+        result.errors.append(obj.problem(["kind"] if "kind" in obj.data else [], KUSTOMIZATION_MESSAGE))
+        return
     problems = []
     for key in ("apiVersion", "kind"):
         if not isinstance(obj.data.get(key), str) or not obj.data[key]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import jsonschema
 import kubernetes_validate
 
+from grading.field_validation import validate_fields
 from grading.parsing import ParsedObject, Problem, shorten
 
 KUBERNETES_VERSION = "1.31"
@@ -150,6 +151,14 @@ def validate_object(obj: ParsedObject, version: str) -> list[Problem]:
     if len(errors) > MAX_ERRORS_PER_OBJECT:
         problems.append(obj.problem([], f"{len(errors) - MAX_ERRORS_PER_OBJECT} more schema errors "
                                         f"in {obj.ref} not shown"))
+    if not problems:
+        # What the schema cannot say (port names, quantities, base64, null list items...): only
+        # on a schema-valid object, so one mistake is not reported twice in two wordings.
+        found = validate_fields(obj)
+        problems += found[:MAX_ERRORS_PER_OBJECT]
+        if len(found) > MAX_ERRORS_PER_OBJECT:
+            problems.append(obj.problem([], f"{len(found) - MAX_ERRORS_PER_OBJECT} more problems in "
+                                            f"{obj.ref} not shown"))
     return problems
 
 

@@ -167,9 +167,13 @@ def test_refuses_text_that_is_not_utf8():
     assert "not UTF-8" in messages(result)
 
 
-def test_refuses_unsupported_file_types():
-    result = parse(("deploy.json", b"{}"))
-    assert "unsupported file type" in messages(result)
+def test_files_that_are_not_yaml_beside_the_manifests_are_ignored_not_refused():
+    # As inside a .zip, and as `kubectl apply -f dir/` does.
+    result = parse(("apply.sh", b"#!/bin/sh\nkubectl apply -f .\n"), ("Makefile", b"all:\n"),
+                   (".gitignore", b"*.pyc\n"), ("d.yaml", DEPLOYMENT))
+    assert result.errors == []
+    assert result.ignored == ["apply.sh", "Makefile", ".gitignore"]
+    assert [o.ref for o in result.objects] == ["Deployment/iris"]
 
 
 def test_nothing_submitted():

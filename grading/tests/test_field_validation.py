@@ -1,0 +1,377 @@
+"""The API server's field validations that the OpenAPI schema does not express
+(grading/field_validation.py): one test per rule, each on a minimal manifest that the schema
+accepts and `kubectl apply` refuses. Each would pass validation before field_validation existed."""
+
+from decimal import Decimal
+
+import pytest
+
+from grading.field_validation import parse_quantity, port_name_problem
+from grading.parsing import Limits, parse_submission
+from grading.validation import KUBERNETES_VERSION, validate_objects
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: app
+      image: nginx:1.27
+      ports:
+        - {name: http, containerPort: 8080}
+      resources:
+        limits: {cpu: 500m, memory: 128Mi}
+      readinessProbe:
+        httpGet: {path: /healthz, port: http}
+"""
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+    - {name: http, port: 80, targetPort: 8080}
+"""
+INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  ingressClassName: traefik
+  rules:
+    - host: web.podium.test
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend: {service: {name: web, port: {number: 80}}}
+"""
+
+
+def problems(text: str) -> list:
+    parsed = parse_submission([("a.yaml", text.encode())], Limits())
+    assert parsed.errors == []
+    return validate_objects(parsed.objects, KUBERNETES_VERSION)
+
+
+def only(text: str):
+    found = problems(text)
+    assert len(found) == 1, [str(p) for p in found]
+    return found[0]
+
+
+@pytest.mark.parametrize("text", [POD, SERVICE, INGRESS])
+def test_the_valid_examples_pass(text):
+    assert problems(text) == []
+
+
+# --- null list items ------------------------------------------------------------------------------
+
+NULL_ITEMS = {
+    "env": ("      env:\n        - {name: A, value: b}\n        -\n",
+            "spec.containers[0].env[1]", 11),
+    "volumeMounts": ("      volumeMounts:\n        -\n", "spec.containers[0].volumeMounts[0]", 10),
+    "envFrom": ("      envFrom:\n        - \n", "spec.containers[0].envFrom[0]", 10),
+    "ports": ("      ports:\n        -\n", "spec.containers[0].ports[0]", 10),
+}
+
+
+@pytest.mark.parametrize("name", NULL_ITEMS)
+def test_a_stray_dash_in_a_container_list_is_refused_with_file_line_and_field(name):
+    lines, field, line = NULL_ITEMS[name]
+    text = POD.replace("      ports:\n        - {name: http, containerPort: 8080}\n", "") \
+        .replace("      resources:", lines + "      resources:", 1)
+    found = problems(text)
+    [problem] = [p for p in found if p.field == field]
+    assert problem.file == "a.yaml" and problem.line == line
+    assert f"Pod/web: {field}: Required value" in problem.message
+    assert "a `-` with nothing after it" in problem.message
+
+
+def test_null_items_in_volumes_tolerations_tls_paths_rules_and_hpa_metrics_are_refused():
+    pod = POD + "  volumes:\n    -\n  tolerations:\n    -\n"
+    assert {p.field for p in problems(pod)} == {"spec.volumes[0]", "spec.tolerations[0]"}
+    ingress = INGRESS.replace("  rules:\n", "  tls:\n    - \n  rules:\n    -\n") \
+        .replace("        paths:\n", "        paths:\n          -\n")
+    assert {p.field for p in problems(ingress)} == {"spec.tls[0]", "spec.rules[0]",
+                                                    "spec.rules[1].http.paths[0]"}
+    hpa = """\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: 3
+  metrics:
+    -
+"""
+    [problem] = problems(hpa)
+    assert problem.field == "spec.metrics[0]" and "Required value" in problem.message
+
+
+def test_a_null_item_of_a_deployment_is_named_with_the_full_api_path():
+    text = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.27
+          env:
+            - {name: A, value: b}
+            -
+"""
+    problem = only(text)
+    assert problem.message == ("Deployment/web: spec.template.spec.containers[0].env[1]: Required value: "
+                               "an empty list item (a `-` with nothing after it); remove it or complete it")
+    assert problem.line == 14
+
+
+# --- names and labels --------------------------------------------------------------------------------
+
+def test_an_object_name_must_be_a_dns_subdomain():
+    problem = only(POD.replace("name: web", "name: Web_1"))
+    assert problem.field == "metadata.name"
+    assert "Invalid value: 'Web_1': a lowercase RFC 1123 subdomain" in problem.message
+
+
+def test_a_service_name_must_be_a_dns_1035_label():
+    # A subdomain (dots) or a leading digit is fine for a Pod, not for a Service.
+    assert problems(POD.replace("name: web", "name: 1-web.v2")) == []
+    problem = only(SERVICE.replace("name: web\n", "name: 1-web\n", 1))
+    assert "a DNS-1035 label" in problem.message and problem.field == "metadata.name"
+
+
+def test_a_cronjob_name_is_at_most_52_characters():
+    text = """\
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: %s}
+spec:
+  schedule: "* * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: app, image: busybox:1.36}]
+"""
+    assert problems(text % ("a" * 52)) == []
+    assert "must be no more than 52 characters" in only(text % ("a" * 53)).message
+
+
+def test_container_and_volume_names_must_be_dns_labels():
+    text = POD.replace("- name: app", "- name: App.1") + "  volumes:\n    - {name: cache_dir, emptyDir: {}}\n"
+    assert {p.field for p in problems(text)} == {"spec.containers[0].name", "spec.volumes[0].name"}
+
+
+def test_label_keys_and_values_follow_the_label_syntax():
+    text = POD.replace("  name: web\n", "  name: web\n  labels: {app: 'web server', 'example.com/': x, "
+                                        "'-bad': ok, version: '%s'}\n" % ("v" * 64))
+    messages = {p.field: p.message for p in problems(text)}
+    assert "a valid label must be an empty string" in messages["metadata.labels.app"]
+    assert "name part must be non-empty" in messages["metadata.labels.example.com/"]
+    assert "name part must consist of alphanumeric" in messages["metadata.labels.-bad"]
+    assert "must be no more than 63 characters" in messages["metadata.labels.version"]
+
+
+def test_selector_and_template_labels_are_checked_too():
+    text = SERVICE.replace("selector: {app: web}", "selector: {app: 'web/v1'}")
+    assert "a valid label must be" in only(text).message
+
+
+# --- quantities ---------------------------------------------------------------------------------------
+
+def test_a_malformed_quantity_is_refused_and_the_fix_is_named():
+    problem = only(POD.replace("memory: 128Mi", "memory: 64MB"))
+    assert problem.field == "spec.containers[0].resources.limits.memory"
+    assert "Invalid value: '64MB': quantities must match" in problem.message
+    assert "64Mi" in problem.message and "64M " in problem.message
+
+
+@pytest.mark.parametrize("value", ["1gb", "2 Gi", "500 m", "1.5.2", "K", "1K", "abc", "1e", "Gi"])
+def test_quantities_the_api_server_refuses(value):
+    assert parse_quantity(value) is None
+    assert "quantities must match" in only(POD.replace("memory: 128Mi", f"memory: '{value}'")).message
+
+
+@pytest.mark.parametrize(("value", "expected"), [("500m", "0.5"), ("1Gi", 2**30), ("1e3", 1000),
+                                                 ("1.5", "1.5"), ("2", 2), (".5k", 500), ("1E", 10**18),
+                                                 ("+1.", 1)])
+def test_quantities_the_api_server_accepts(value, expected):
+    assert parse_quantity(value) == Decimal(expected)
+
+
+def test_a_negative_request_is_refused():
+    assert "must be greater than or equal to 0" in only(POD.replace("cpu: 500m", "cpu: -1")).message
+
+
+def test_claims_and_hpa_targets_have_their_quantities_checked():
+    claim = ("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n"
+             "  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 10GB}}\n")
+    assert only(claim).field == "spec.resources.requests.storage"
+    hpa = """\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 0
+  maxReplicas: 3
+  metrics:
+    - type: Resource
+      resource: {name: memory, target: {type: AverageValue, averageValue: 100MB}}
+"""
+    assert {p.field for p in problems(hpa)} == {"spec.minReplicas",
+                                                "spec.metrics[0].resource.target.averageValue"}
+
+
+# --- ports ------------------------------------------------------------------------------------------------
+
+def test_a_quoted_numeric_target_port_is_a_port_name_and_refused():
+    problem = only(SERVICE.replace("targetPort: 8080", "targetPort: '8080'"))
+    assert problem.field == "spec.ports[0].targetPort"
+    assert "must contain at least one letter" in problem.message
+    assert "write 8080 without quotes" in problem.message
+
+
+def test_a_quoted_numeric_probe_port_is_refused():
+    problem = only(POD.replace("port: http}", "port: '8080'}"))
+    assert problem.field == "spec.containers[0].readinessProbe.httpGet.port"
+
+
+@pytest.mark.parametrize("port", [0, 65536, -1])
+def test_port_numbers_are_between_1_and_65535(port):
+    problem = only(POD.replace("containerPort: 8080", f"containerPort: {port}"))
+    assert "must be between 1 and 65535, inclusive" in problem.message
+
+
+def test_a_service_port_out_of_range_is_refused_but_target_port_zero_means_the_port():
+    assert "between 1 and 65535" in only(SERVICE.replace("port: 80,", "port: 70000,")).message
+    assert problems(SERVICE.replace("targetPort: 8080", "targetPort: 0")) == []
+
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ("http-metrics-long", "must be no more than 15 characters"),
+    ("HTTP", "must contain only alpha-numeric characters"),
+    ("web--ui", "must not contain consecutive hyphens"),
+    ("8080", "must contain at least one letter"),
+    ("-web", "must not begin or end with a hyphen"),
+])
+def test_container_port_names_are_iana_service_names(name, problem):
+    assert problem in port_name_problem(name)
+    found = only(POD.replace("port: http}", "port: 8080}").replace("name: http,", f"name: '{name}',"))
+    assert found.field == "spec.containers[0].ports[0].name" and problem in found.message
+
+
+def test_container_port_names_are_unique_in_the_pod():
+    port = "        - {name: http, containerPort: 8080}\n"
+    text = POD.replace(port, port + port.replace("8080", "9090"))
+    assert "Duplicate value: 'http'" in only(text).message
+
+
+def test_a_service_with_two_ports_names_both():
+    text = SERVICE + "    - {port: 443, targetPort: 8443}\n"
+    problem = only(text)
+    assert problem.field == "spec.ports[1].name" and "Required value" in problem.message
+
+
+def test_ingress_backend_port_name_and_number_exactly_one():
+    both = INGRESS.replace("port: {number: 80}", "port: {number: 80, name: http}")
+    assert "cannot set both port name & port number" in only(both).message
+    bad_name = INGRESS.replace("port: {number: 80}", "port: {name: '443'}")
+    assert "must contain at least one letter" in only(bad_name).message
+
+
+def test_network_policy_quoted_port_is_refused():
+    text = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: n}\nspec:\n"
+            "  podSelector: {}\n  ingress: [{ports: [{port: '5432'}]}]\n")
+    assert only(text).field == "spec.ingress[0].ports[0].port"
+
+
+# --- Secrets and ConfigMaps ----------------------------------------------------------------------------
+
+SECRET = "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\ndata:\n  password: %s\n"
+
+
+def test_secret_data_must_be_base64():
+    assert problems(SECRET % "c2VjcmV0") == []
+    problem = only(SECRET % "hunter2")
+    assert problem.field == "data.password" and "not valid base64" in problem.message
+    assert "stringData" in problem.message
+    assert "not valid base64" in only(SECRET % "'c2VjcmV0!'").message
+
+
+def test_secret_data_keys_are_config_keys():
+    assert "a valid config key" in only(SECRET.replace("password:", "'db password':") % "c2VjcmV0").message
+
+
+def test_a_tls_secret_holds_tls_crt_and_tls_key():
+    text = ("apiVersion: v1\nkind: Secret\nmetadata: {name: web-tls}\ntype: kubernetes.io/tls\n"
+            "data:\n  tls.crt: Y2VydA==\n")
+    problem = only(text)
+    assert problem.message == ("Secret/web-tls: data: data[tls.key]: Required value: a Secret of type "
+                               "kubernetes.io/tls holds both tls.crt and tls.key")
+    assert problems(text + "stringData:\n  tls.key: key\n") == []
+
+
+def test_config_map_keys_and_binary_data():
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {'a/b': x, ok: y}\n"
+            "binaryData: {ok: '!!'}\n")
+    found = sorted((p.field, p.message.split(": ", 2)[2]) for p in problems(text))
+    assert [field for field, _ in found] == ["binaryData.ok", "binaryData.ok", "data.a/b"]
+    assert "not valid base64" in found[0][1] + found[1][1]
+    assert "duplicate of key present in data" in found[0][1] + found[1][1]
+    assert "a valid config key" in found[2][1]
+
+
+# --- Ingress class, probes ------------------------------------------------------------------------------
+
+def test_ingress_class_name_and_class_annotation_together_are_refused():
+    annotation = "  annotations: {kubernetes.io/ingress.class: nginx}\n"
+    text = INGRESS.replace("  name: web\n", "  name: web\n" + annotation)
+    problem = only(text)
+    assert problem.field == "metadata.annotations.kubernetes.io/ingress.class"
+    assert "can not be set when the class field is also set" in problem.message
+    assert problems(text.replace("  ingressClassName: traefik\n", "")) == []
+
+
+def test_an_ingress_path_must_be_absolute():
+    assert "must be an absolute path" in only(INGRESS.replace("path: /", "path: api")).message
+
+
+def test_a_probe_has_exactly_one_handler():
+    two = POD.replace("httpGet: {path: /healthz, port: http}",
+                      "httpGet: {path: /healthz, port: http}\n        tcpSocket: {port: http}")
+    problem = only(two)
+    assert "may not specify more than 1 handler type" in problem.message
+    assert problem.field == "spec.containers[0].readinessProbe.tcpSocket"
+    none = POD.replace("httpGet: {path: /healthz, port: http}", "periodSeconds: 5")
+    problem = only(none)
+    assert "must specify a handler type" in problem.message
+    assert problem.field == "spec.containers[0].readinessProbe"
+
+
+def test_a_lifecycle_hook_has_exactly_one_handler():
+    text = POD + "      lifecycle:\n        preStop: {}\n"
+    assert "must specify a handler type" in only(text).message
+
+
+def test_reference_solutions_meet_every_field_rule():
+    from pathlib import Path
+
+    labs = Path(__file__).resolve().parents[2] / "courses/content/kubernetes-fundamentals/labs"
+    files = [(str(f), f.read_bytes()) for f in sorted(labs.glob("*/solution/*.yaml"))]
+    parsed = parse_submission(files, Limits())
+    assert parsed.errors == [] and parsed.objects
+    assert [str(p) for p in validate_objects(parsed.objects, KUBERNETES_VERSION)] == []
