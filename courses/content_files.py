@@ -49,6 +49,16 @@ COURSE_SCHEMA = {
     "completion": Optional({"quiz": Optional(bool, False), "labs": Optional([Slug], [])}, {}),
 }
 
+# versions.yaml: the tool versions the lessons pin (courses/tests/test_versions.py checks the lessons).
+VERSION_COMPONENT_SCHEMA = {
+    "version": str,
+    "source": str,
+    "note": Optional(str),
+    "node_image": Optional(str),
+    "chart_version": Optional(str),
+    "retired_names": Optional([str]),
+}
+
 LESSON_SCHEMA = {
     "title": str,
     "number": int,
@@ -79,6 +89,7 @@ class CourseSpec:
     meta: dict
     lessons: list[LessonSpec] = field(default_factory=list)
     lab_slugs: set[str] | None = None  # None until the course has a labs/ folder
+    versions: dict | None = None  # versions.yaml's components, when the course has one
 
 
 def read_course(path: Path) -> CourseSpec:
@@ -99,6 +110,7 @@ def read_course(path: Path) -> CourseSpec:
 
     labs_dir = path / "labs"
     lab_slugs = {p.name for p in labs_dir.iterdir() if p.is_dir()} if labs_dir.is_dir() else None
+    versions = _read_versions(path / "versions.yaml", errors)
     lessons: list[LessonSpec] = []
     for file in sorted(path.glob("*.md")):
         try:
@@ -110,7 +122,28 @@ def read_course(path: Path) -> CourseSpec:
         errors += _check_criteria_refs(doc, meta, lessons, lab_slugs)
     if errors:
         raise ContentErrors(errors)
-    return CourseSpec(path=path, slug=path.name, meta=meta, lessons=lessons, lab_slugs=lab_slugs)
+    return CourseSpec(path=path, slug=path.name, meta=meta, lessons=lessons, lab_slugs=lab_slugs,
+                      versions=versions)
+
+
+def _read_versions(file: Path, errors: list[ContentError]) -> dict | None:
+    """versions.yaml is optional; when present, every component needs a version and a source."""
+    if not file.is_file():
+        return None
+    try:
+        doc = load_located(file.read_text(encoding="utf-8"), file)
+    except ContentError as exc:
+        errors.append(exc)
+        return None
+    components = doc.data.get("components") if isinstance(doc.data, dict) else None
+    if not isinstance(components, dict) or not components:
+        errors.append(doc.error(None, "needs a 'components' mapping: name -> {version, source}"))
+        return None
+    versions = {}
+    for name, spec in components.items():
+        versions[name], found = validate(doc, VERSION_COMPONENT_SCHEMA, spec, f"components.{name}")
+        errors += found
+    return versions
 
 
 def read_lesson(file: Path) -> LessonSpec:
