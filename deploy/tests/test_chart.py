@@ -364,6 +364,10 @@ def test_admission_policy_confines_the_grader_to_labelled_sandbox_namespaces(def
     text = json.dumps(spec["validations"])
     assert MANAGED_BY in text and MANAGER in text and INSTALL in text and env["GRADING_INSTALL_ID"] in text
     assert "pod-security.kubernetes.io/enforce" in text
+    # The grader asks who it is (a SelfSubjectReview, a CREATE outside any namespace): not confined.
+    assert spec["matchConstraints"]["excludeResourceRules"] == [{
+        "apiGroups": ["authentication.k8s.io"], "apiVersions": ["*"], "resources": ["selfsubjectreviews"],
+        "operations": ["CREATE"]}]
     names = default_chart.get("ValidatingAdmissionPolicy", "podium-podium-sandbox-names")["spec"]
     assert names["matchConditions"][0]["expression"] == \
         'request.userInfo.username != "system:serviceaccount:podium:podium-grader"'
