@@ -17,6 +17,7 @@ from django.utils import dateformat, timezone
 
 from courses.models import Answer, Attempt, Enrollment, Question, Quiz, QuizOverride
 from courses.models.quiz import pass_score
+from courses.quiz_answers import matches as command_matches
 from courses.quiz_files import normalise
 
 # Answers arriving this long after the deadline are still accepted: network latency, not cheating.
@@ -192,7 +193,7 @@ def attempt_start(*, quiz: Quiz, user, now: datetime.datetime | None = None) -> 
 
 def parse_response(question: Question, values: list[str]) -> list[str] | dict | None:
     """A response from form values, or None when empty. Raises QuizError when malformed."""
-    if question.kind == Question.Kind.SHORT:
+    if question.kind in (Question.Kind.SHORT, Question.Kind.COMMAND):
         text = (values[0] if values else "").strip()
         if len(text) > 500:
             raise QuizError("That answer is too long (500 characters at most).")
@@ -236,6 +237,10 @@ def attempt_save_answer(*, attempt: Attempt, question: Question, values: list[st
 
 
 def is_correct(question: Question, response) -> bool:
+    if question.kind == Question.Kind.COMMAND:
+        # Parsed and compared with the declared rules: flag order, aliases, short forms and
+        # global flags do not matter; shell operators and a `--flag=false` do (quiz_answers.py).
+        return command_matches(question.command, response.get("text", ""))
     if question.kind == Question.Kind.SHORT:
         answer = normalise(response.get("text", ""))
         if answer in {normalise(a) for a in question.accept}:

@@ -10,10 +10,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from courses import quiz_answers
 from courses.schema import Choice, Optional, Slug, validate
 from courses.yaml_lines import ContentError, ContentErrors, LocatedYaml, load_located
 
 OPTION = {"text": str, "correct": Optional(bool, False)}
+# One accepted shape of a command answer (see courses/quiz_answers.py).
+COMMAND = {"run": str, "required": Optional([str], []), "optional": Optional([str], []),
+           "forbidden": Optional([str], []), "other_flags": Optional(Choice("refuse", "allow"), "refuse")}
 QUIZ_SCHEMA = {
     "title": str,
     "description": str,
@@ -36,12 +40,13 @@ QUIZ_SCHEMA = {
         "id": Slug,
         "topic": Slug,
         "difficulty": Choice("easy", "medium", "hard"),
-        "kind": Choice("single", "multiple", "short"),
+        "kind": Choice("single", "multiple", "short", "command"),
         "lesson_link": str,
         "text": str,
         "options": Optional([OPTION], []),
         "accept": Optional([str], []),
         "accept_regex": Optional(str, ""),
+        "command": Optional([COMMAND], []),
         "explanation": str,
     }],
 }
@@ -60,6 +65,7 @@ class QuestionSpec:
     options: list[dict]  # [{"id", "text", "correct"}]
     accept: list[str]
     accept_regex: str
+    command: list[dict]
     explanation: str
     lesson: tuple[int, str, str]  # (number, slug, anchor)
     line: int | None
@@ -89,7 +95,8 @@ def read_quiz(path: Path, lesson_anchors: dict[tuple[int, str], set[str]]) -> Qu
     for i, q in enumerate(data["questions"]):
         where = f"questions[{i}]"
         errors += [doc.error(f"{where}.{field}", f"question {q['id']!r}: {message}")
-                   for field, message in _question_problems(q, topics, seen, lesson_anchors)]
+                   for field, message in _question_problems(q, topics, seen, lesson_anchors)
+                   + _command_problems(q)]
         seen.add(q["id"])
         questions.append(_question_spec(q, i, doc.line(where)))
     errors += _bank_problems(doc, data, questions)
@@ -120,6 +127,8 @@ def _question_problems(q: dict, topics: set[str], seen: set[str], lesson_anchors
                 re.compile(q["accept_regex"])
             except re.error as exc:
                 problems.append(("accept_regex", f"does not compile: {exc}"))
+    if q["kind"] != "command" and q["command"]:
+        problems.append(("command", "only a command question (kind: command) has command rules"))
     match = LINK_RE.match(q["lesson_link"])
     if not match:
         problems.append(("lesson_link", "must look like 03-core-resources.md#labels-and-selectors"))
@@ -129,6 +138,34 @@ def _question_problems(q: dict, topics: set[str], seen: set[str], lesson_anchors
             problems.append(("lesson_link", f"no lesson file {file}"))
         elif match.group(3) not in lesson_anchors[key]:
             problems.append(("lesson_link", f"no heading #{match.group(3)} in {file}"))
+    return problems
+
+
+def _command_problems(q: dict) -> list[tuple[str, str]]:
+    """A command question: rules that parse, accepted examples (shown in reviews) that the rules
+    really accept, and no regex or options beside them."""
+    if q["kind"] != "command":
+        return []
+    problems = []
+    if q["options"]:
+        problems.append(("options", "a command question has no options"))
+    if q["accept_regex"]:
+        problems.append(("accept_regex", "a command question is judged by its command rules, not a regex"))
+    if not q["command"]:
+        problems.append(("command", "a command question needs command rules (run, required, optional…)"))
+    if not q["accept"]:
+        problems.append(("accept", "a command question needs accepted examples to show in reviews"))
+    for j, spec in enumerate(q["command"]):
+        try:
+            quiz_answers.rule(spec)
+        except quiz_answers.CommandRefused as exc:
+            problems.append((f"command[{j}]", str(exc)))
+    if problems:
+        return problems
+    for j, example in enumerate(q["accept"]):
+        reason = quiz_answers.why_not(q["command"], example)
+        if reason:
+            problems.append((f"accept[{j}]", f"{example!r} is not accepted by the command rules: {reason}"))
     return problems
 
 
@@ -168,7 +205,7 @@ def _question_spec(q: dict, position: int, line: int | None) -> QuestionSpec:
                for o in q["options"]]
     return QuestionSpec(key=q["id"], position=position, topic=q["topic"], difficulty=q["difficulty"],
                         kind=q["kind"], text=q["text"], options=options, accept=q["accept"],
-                        accept_regex=q["accept_regex"], explanation=q["explanation"],
+                        accept_regex=q["accept_regex"], command=q["command"], explanation=q["explanation"],
                         lesson=lesson, line=line)
 
 
@@ -178,11 +215,20 @@ def option_id(question_key: str, text: str) -> str:
 
 
 _QUOTES = "\"'`“”‘’"
+# Sentence punctuation typed after an answer ("Guaranteed.", "base64!"). A name never ends with
+# these, except a fully qualified domain name's dot, which the accepted forms list both ways.
+_TRAILING = ".,;:!?"
 
 
 def normalise(answer: str) -> str:
-    """Case, inner whitespace and surrounding quotes do not matter in short answers."""
+    """Case, inner whitespace, surrounding quotes and trailing punctuation do not matter in short
+    answers; `key: value` and `key:value` are one answer."""
     text = " ".join(answer.split()).lower()
-    while len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
-        text = text[1:-1].strip()
-    return text
+    while True:
+        before = text
+        while len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
+            text = text[1:-1].strip()
+        text = text.rstrip(_TRAILING).rstrip()
+        if text == before:
+            break
+    return re.sub(r"\s*:\s*", ": ", text)

@@ -44,7 +44,7 @@ def quiz_write(*, course: Course, spec: QuizSpec, report: ImportReport) -> Quiz:
             "text_html": render_markdown(q.text).html,
             "options": [{"id": o["id"], "html": _inline(o["text"]), "correct": o["correct"]}
                         for o in q.options],
-            "accept": q.accept, "accept_regex": q.accept_regex,
+            "accept": q.accept, "accept_regex": q.accept_regex, "command": q.command,
             "explanation_html": render_markdown(q.explanation).html,
             "lesson_url": reverse("lesson", args=[course.slug, slug]) + f"#{anchor}",
             "lesson_label": f"Lesson {number:02d}: {lesson.title}", "active": True,

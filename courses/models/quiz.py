@@ -62,6 +62,7 @@ class Question(models.Model):
         SINGLE = "single", "Single choice"
         MULTIPLE = "multiple", "Multiple choice (all correct options needed)"
         SHORT = "short", "Short answer"
+        COMMAND = "command", "Command (kubectl or helm)"
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
     key = models.SlugField(max_length=100, help_text="The question's id in quiz.yaml")
@@ -74,6 +75,9 @@ class Question(models.Model):
     options = models.JSONField(default=list, blank=True)
     accept = models.JSONField(default=list, blank=True)
     accept_regex = models.CharField(max_length=500, blank=True)
+    # Command questions: the accepted shapes of the command (quiz.yaml `command:`), a list of
+    # {run, required, optional, forbidden, other_flags}; `accept` holds examples shown in reviews.
+    command = models.JSONField(default=list, blank=True)
     explanation_html = models.TextField()
     lesson_url = models.CharField(max_length=300)
     lesson_label = models.CharField(max_length=200)
