@@ -44,7 +44,6 @@ GRADER_BINDING = "podium-grader"  # the RoleBinding that gives the grader its ri
 # removes it last).
 GRADER_ACCESS_FINALIZER = "podium.dev/grader-access"
 PSA_VERSION = "v1.32"  # pinned: a newer cluster does not tighten (or loosen) a graded lab
-SELECTOR = f"{MANAGED_BY}={MANAGER}"
 # The Kubernetes service range (the API server's ClusterIP) and link-local v4/v6 (cloud metadata).
 DEFAULT_DENIED_CIDRS = ("10.96.0.0/12", "169.254.0.0/16", "fe80::/10")
 
