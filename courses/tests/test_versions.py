@@ -16,6 +16,9 @@ COURSE = Path(__file__).resolve().parents[1] / "content" / "kubernetes-fundament
 VERSIONS_FILE = COURSE / "versions.yaml"
 
 V = r"(?P<v>v?\d+\.\d+\.\d+(?:[.-][0-9A-Za-z.]+)?)"  # 1.2.3, v1.2.3, v0.6.3.post1, v1.2.3-rc.1
+# A plain Kubernetes version: a vendor build such as v1.30.4-eks-a737599 is a cloud cluster's output,
+# not the course's kind cluster, and is left alone.
+KV = r"(?P<v>v\d+\.\d+\.\d+)(?![-+.\w])"
 
 # (component, field in versions.yaml, pattern with a group named v). Patterns run on logical
 # lines: a shell command continued with a trailing backslash is one line.
@@ -30,9 +33,11 @@ PATTERNS: list[tuple[str, str, re.Pattern]] = [(c, f, re.compile(p)) for c, f, p
     ("kubernetes", "version", r"kindest/node:" + V),
     ("kubernetes", "version", r"--kubernetes-version[= ]" + V),
     ("kubernetes", "version", r"dl\.k8s\.io/release/" + V + r"/bin"),
-    ("kubernetes", "version", r"\b(?:Client|Server) Version: " + V),
-    ("kubernetes", "version", r'"gitVersion": "' + V + '"'),
-    ("kubernetes", "version", r"^\S+\s+(?:Not)?Ready(?:,SchedulingDisabled)?\s+\S+\s+\S+\s+" + V + r"\b"),
+    ("kubernetes", "version", r"\b(?:Client|Server) Version: " + KV),
+    ("kubernetes", "version", r'"gitVersion": "' + KV),
+    # `kubectl get nodes` on a kind cluster: nodes are named <cluster>-control-plane / -worker[N]
+    ("kubernetes", "version",
+     r"^\S+-(?:control-plane|worker\d*)\s+(?:Not)?Ready(?:,SchedulingDisabled)?\s+\S+\s+\S+\s+" + KV),
     # Helm
     ("helm", "version", r"get\.helm\.sh/helm-" + V + r"-"),
     ("helm", "version", r"\bDESIRED_VERSION=" + V),
@@ -188,6 +193,8 @@ LEFT_ALONE = [
     "image: registry.k8s.io/metrics-server/metrics-server:v0.8.1",
     "`vllm:kv_cache_usage_perc` replaces the deprecated `vllm:gpu_cache_usage_perc`.",
     "kind delete cluster --name model-lab",
+    "ip-10-0-1-23.ec2.internal   Ready    <none>   3d   v1.30.4-eks-a737599",
+    "Server Version: v1.30.4-eks-a737599",
 ]
 
 
