@@ -250,3 +250,47 @@ def test_a_versions_file_with_a_misspelt_field_or_no_source_is_refused_naming_fi
     errors = [str(e) for e in info.value.errors]
     assert any("versions.yaml:6" in e and "verison" in e for e in errors), errors
     assert any("versions.yaml" in e and "components.vllm" in e and "source" in e for e in errors), errors
+
+
+# --- every kind cluster the course creates runs the course's node image ------------------------
+
+KIND_CREATE = re.compile(r"\bkind create cluster\b.*--name\b")
+CODE_BLOCK = re.compile(r"^```[^\n]*\n(.*?)^```", re.M | re.S)
+
+
+def unpinned_kind_clusters(text: str, label: str = "<text>") -> list[str]:
+    """`kind create cluster --name …` without --image or --config, and kind configs whose nodes
+    name no image, run whatever node image the student's kind release defaults to."""
+    problems = []
+    for number, line in logical_lines(text):
+        if KIND_CREATE.search(line) and "--image" not in line and "--config" not in line:
+            problems.append(f"{label}:{number}: kind cluster without the course's node image "
+                            f"(add --image from versions.yaml): {line.strip()[:120]}")
+    for block in CODE_BLOCK.finditer(text):
+        body = block.group(1)
+        if re.search(r"^kind: Cluster\s*$", body, re.M):
+            roles = len(re.findall(r"^\s*- role:", body, re.M))
+            images = len(re.findall(r"^\s*image: kindest/node:", body, re.M))
+            if roles != images:
+                number = text.count("\n", 0, block.start()) + 1
+                problems.append(f"{label}:{number}: kind config with {roles} nodes but {images} "
+                                f"node images: give every node the course's image")
+    return problems
+
+
+def test_a_kind_cluster_without_the_course_node_image_is_reported():
+    text = ("```bash\nkind create cluster --name lab\n```\n\n"
+            "```yaml partial\nkind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n"
+            "- role: control-plane\n  image: kindest/node:v1.36.4\n- role: worker\n```\n")
+    problems = unpinned_kind_clusters(text, "lesson.md")
+    assert [p.split(": ")[0] for p in problems] == ["lesson.md:2", "lesson.md:5"], problems
+    pinned = ("kind create cluster --name lab \\\n  --image kindest/node:v1.36.4@sha256:ab\n"
+              "`kind create cluster` refuses to overwrite a cluster\n")
+    assert unpinned_kind_clusters(pinned) == []
+
+
+def test_every_kind_cluster_in_the_course_runs_the_course_node_image():
+    problems = []
+    for file in course_files():
+        problems += unpinned_kind_clusters(file.read_text(encoding="utf-8"), str(file.relative_to(COURSE)))
+    assert not problems, "\n".join(problems)
