@@ -6,9 +6,11 @@ get, not a copy of it.
 
 import pytest
 import yaml
+from django.urls import reverse
 
+from courses import quiz as quiz_service
 from courses import quiz_answers
-from courses.models import Question
+from courses.models import Answer, Course, Question
 from courses.quiz import is_correct
 from courses.quiz_files import normalise
 from courses.services import course_import
@@ -297,3 +299,22 @@ def test_a_valid_command_question_loads(tmp_path):
     assert question.command == [{"run": "kubectl logs pod/web-0", "required": ["--previous"], "optional": [],
                                  "forbidden": [], "other_flags": "refuse"}]
     assert is_correct(question, {"text": "kubectl logs -p po/web-0"})
+
+
+@pytest.mark.django_db
+def test_a_command_question_is_answered_in_a_text_box_and_scored_by_its_rules(client, tmp_path, alice):
+    import_with(tmp_path, QUIZ_YAML + COMMAND_QUESTION)
+    course = Course.objects.get(slug="test-course")
+    attempt = quiz_service.attempt_start(quiz=course.quiz, user=alice)
+    attempt.question_keys = [k for k in attempt.question_keys if k != "q-command"][:3] + ["q-command"]
+    attempt.save()
+    client.force_login(alice)
+    page = client.get(reverse("quiz-attempt", args=[course.slug, attempt.pk])).content.decode()
+    assert 'name="q-q-command"' in page and "one kubectl or helm command" in page
+    assert "kubectl logs web-0 -p" not in page  # the accepted example is not given away
+    saved = client.post(reverse("quiz-save", args=[course.slug, attempt.pk]),
+                        {"question": "q-command", "q-q-command": "kubectl -n ml logs po/web-0 --previous."},
+                        headers={"HX-Request": "true"})
+    assert saved.status_code == 200
+    quiz_service.attempt_submit(attempt=attempt)
+    assert Answer.objects.get(attempt=attempt, question__key="q-command").is_correct is True
