@@ -215,6 +215,7 @@ def test_why_not_names_the_difference():
     ("secret-data-encoding", "Base64!"),
     ("hpa-replica-calculation", "6 replicas."),
     ("limitrange-default-requests", "A LimitRange."),
+    ("limitrange-default-requests", "kind: LimitRange"),
 ])
 def test_short_answers_accept_declared_forms_with_trailing_punctuation(key, answer):
     q = BANK[key]
