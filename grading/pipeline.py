@@ -60,6 +60,10 @@ class GradeReport:
     errors: list[Problem] = field(default_factory=list)
     stages: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # A submission refused by the sandbox policy (or Pod Security) still gets the lab's checks run
+    # on what parsed, shown as a preview that counts for nothing: one missing runAsNonRoot must
+    # not hide every other requirement's feedback. Empty unless refused at the policy stage.
+    preview: list[CheckResult] = field(default_factory=list)
     # What was parsed, for the live stage to apply (not part of the report itself).
     objects: list[ParsedObject] = field(default_factory=list, repr=False)
 
@@ -67,6 +71,10 @@ class GradeReport:
     def invalid(self) -> bool:
         """The input was refused before the checks ran (exit code 2, status "invalid")."""
         return bool(self.errors)
+
+    @property
+    def preview_score(self) -> float:
+        return round(sum(c.points for c in self.preview), 2)
 
     @property
     def percent(self) -> float:
@@ -89,7 +97,7 @@ class GradeReport:
             hidden = len(self.notes) - (MAX_NOTES - 1)
             self.notes = self.notes[:MAX_NOTES - 1] + [f"{hidden} more notes not shown"]
         self.notes = [_cut(_storable(note), MAX_MESSAGE_CHARS) for note in self.notes]
-        for check in self.checks:
+        for check in self.checks + self.preview:
             check.message, check.expected, check.observed = (
                 _cut(_storable(text), MAX_MESSAGE_CHARS) for text in (check.message, check.expected,
                                                                        check.observed))
@@ -101,6 +109,8 @@ class GradeReport:
             "checks": [asdict(c) for c in self.checks],
             "errors": [e.as_dict() for e in self.errors],
             "stages": self.stages, "notes": self.notes,
+            **({"preview": [asdict(c) for c in self.preview], "preview_score": self.preview_score}
+               if self.preview else {}),
         }
 
 
@@ -207,14 +217,57 @@ def _grade(lab: LabSpec, files: list[tuple[str, bytes]], report: GradeReport, st
         report.errors += check_policy(parsed.objects, policy)
         stages.finish()
         if report.errors:
+            report.preview = _preview(lab, parsed.objects, registry)
             return report
 
     stages.start("checks")
     report.checks = run_checks(lab, [obj.data for obj in parsed.objects], registry=registry)
+    judging = say_judging_once(report.checks)
+    if judging:
+        report.notes.insert(0, judging)
     stages.finish()
     report.score = round(sum(c.points for c in report.checks), 2)
     report.passed = report.max_score > 0 and 100 * report.score >= lab.pass_percent * report.max_score
     return report
+
+
+def _preview(lab: LabSpec, objects: list[ParsedObject], registry: dict | None) -> list[CheckResult]:
+    """The lab's checks on a refused submission (see GradeReport.preview). The objects passed
+    parsing and validation; a check that still trips over them only costs the preview."""
+    try:
+        results = run_checks(lab, [obj.data for obj in objects], registry=registry)
+    except GraderError:
+        return []
+    judging = say_judging_once(results)
+    if judging and results:  # said once, on the first preview check (a refusal shows no notes)
+        results[0].message = f"{judging} {results[0].message}"
+    return results
+
+
+def say_judging_once(results: list[CheckResult]) -> str:
+    """Checks open their message with the object they judged ("Judging Deployment/api: Ingress/web
+    routes to it through Service/api."). When several open with the same sentence, strip it from
+    them and return it, for the report to say once at the top; else return ""."""
+    def opening(message: str) -> str:
+        if not message.startswith("Judging "):
+            return ""
+        end = message.find(". ")
+        return message if end < 0 and message.endswith(".") else message[:end + 1] if end > 0 else ""
+
+    counts: dict[str, int] = {}
+    for result in results:
+        sentence = opening(result.message)
+        if sentence:
+            counts[sentence] = counts.get(sentence, 0) + 1
+    if not counts:
+        return ""
+    sentence, count = max(counts.items(), key=lambda item: item[1])
+    if count < 2:
+        return ""
+    for result in results:
+        if opening(result.message) == sentence:
+            result.message = result.message[len(sentence):].strip() or "Done."
+    return sentence
 
 
 def run_checks(lab: LabSpec, items: list[dict], *, registry: dict | None = None) -> list[CheckResult]:

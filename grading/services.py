@@ -392,7 +392,9 @@ def _store_report(submission_id: int, token: str, report: GradeReport,
             CheckResult(submission_id=submission_id, position=i, check_id=c.id, title=c.title,
                         passed=c.passed, points=c.points, max_points=c.max_points, message=c.message,
                         expected=c.expected, observed=c.observed, hint=c.hint, lesson_url=c.lesson_url)
-            for i, c in enumerate(report.checks)])
+            # A refused submission stores its preview (grading.pipeline.GradeReport.preview): the
+            # page shows it under the refusal as "would score", never as a grade.
+            for i, c in enumerate(report.checks or report.preview)])
     return status
 
 

@@ -77,6 +77,8 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     context = {
         "submission": submission, "lab": submission.lab, "course": submission.lab.course,
         "results": results, "has_live_results": any(r.is_live for r in results),
+        # A refused submission's results are a preview (grading.pipeline.GradeReport.preview).
+        "preview_score": sum(r.points for r in results), "preview_max": sum(r.max_points for r in results),
         "manual_grades": list(submission.manual_grades.all()),
         "since": since if submission.is_active else None, "state": state,
         "poll_seconds": POLL_SECONDS,

@@ -215,16 +215,29 @@ def ingress_tls_to_workload(objects: Objects, *, points: float, kind: str | None
     if workload is None:
         return failed(points, which, expected=expected, observed="no workload")
     labels = objects.pod_labels(workload)
-    ingress = None
+    ingress, depends = None, ""
     for ing in objects.of_kind("Ingress"):
         for _host, backend in objects.ingress_backends(ing):
             service = objects.get("Service", str((backend.get("service") or {}).get("name")))
             if service is not None and service_selects(service, labels):
                 ingress = ing
     if ingress is None:
-        observed = join([ref(i) for i in objects.of_kind("Ingress")]) or "no Ingress"
-        return failed(points, f"{which} No Ingress routes to it through a Service.", expected=expected,
-                      observed=observed)
+        # One fault, one red mark: when no Service selects the workload (the service check marks
+        # that) and an Ingress routes to a submitted Service that selects no pods at all, the fault
+        # is that Service's selector; judge the Ingress's TLS here. If another Service does select
+        # the workload, routing elsewhere is the Ingress's own fault.
+        routed = [(ing, objects.get("Service", str((backend.get("service") or {}).get("name"))))
+                  for ing in objects.of_kind("Ingress") for _h, backend in objects.ingress_backends(ing)]
+        orphan = None if objects.services_selecting(workload) else next(
+            ((ing, svc) for ing, svc in routed if svc is not None and not objects.workloads_selected_by(svc)),
+            None)
+        if orphan is None:
+            observed = join([ref(i) for i in objects.of_kind("Ingress")]) or "no Ingress"
+            return failed(points, f"{which} No Ingress routes to it through a Service.", expected=expected,
+                          observed=observed)
+        ingress = orphan[0]
+        depends = (f" (depends on: service. {ref(ingress)} routes to {ref(orphan[1])}, which selects no "
+                   "pods; that is marked under the service requirement, not here.)")
     hosts = [h for h in _rule_hosts(ingress) if h]
     entries = (ingress.get("spec") or {}).get("tls") or []
     uncovered = [h for h in _rule_hosts(ingress)
@@ -240,8 +253,8 @@ def ingress_tls_to_workload(objects: Objects, *, points: float, kind: str | None
     problems += cert_problems
     earned = 1 + int(not uncovered) + int(not cert_problems)
     if earned == 3:
-        return passed(points, f"{which} {ref(ingress)} serves {join(hosts)} to it over TLS.",
+        return passed(points, f"{which} {ref(ingress)} serves {join(hosts)} to it over TLS.{depends}",
                       expected=expected, observed=f"{ref(ingress)} -> {ref(workload)}, TLS ok")
-    message = f"{which} {ref(ingress)} routes to it, but {join(problems)}."
+    message = f"{which} {ref(ingress)} routes to it, but {join(problems)}.{depends}"
     return scored(earned, 3, points, message_ok=message, message_bad=message, expected=expected,
                   observed="; ".join(problems))

@@ -61,6 +61,11 @@ def format_report(report: GradeReport, lab: LabSpec) -> str:
             lines.append(f"  {problem}")
             if problem.lesson_link:
                 lines.append(f"      lesson: {problem.lesson_link}")
+        if report.preview:  # refused by the sandbox policy: the checks as a preview, not a grade
+            lines.append(f"Preview, not counted: would score {report.preview_score:g}/{report.max_score:g} "
+                         "points once accepted:")
+            lines += [f"  {'✓' if c.passed else '✗'} {c.id}: {c.points:g}/{c.max_points:g} — {c.message}"
+                      for c in report.preview]
         return "\n".join(lines)
     verdict = "PASSED" if report.passed else f"FAILED (needs {lab.pass_percent}%)"
     lines.append(f"Lab {lab.slug}: {report.score:g}/{report.max_score:g} points "
