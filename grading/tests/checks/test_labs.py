@@ -174,3 +174,50 @@ def test_lab_manifests_are_valid_kubernetes_and_fit_the_sandbox(folder):
         ingress_domain=policy.get("ingress_domain", "podium.test"),
         pod_security=policy.get("pod_security") or "restricted"))
     assert [str(p) for p in refused] == []
+
+
+# Each top-level list item of a lab's instructions is a requirement, and ends with a marker that
+# says how it is graded: "*Check: id, id.*" (checks of this lab), "*Enforced at intake: ….*" (the
+# sandbox refuses the submission otherwise) or "*Not auto-graded: ….*". Issue 13: a requirement
+# listed but never checked let a Deployment alone score 100 % in activity-1.
+REQUIREMENT_ITEM = re.compile(r"^(\d+\.|-) ")
+MARKER = re.compile(r"\*(Check|Enforced at intake|Not auto-graded): ([^*]+)\*")
+
+
+def requirement_items(instructions: str) -> list[str]:
+    items: list[str] = []
+    for line in instructions.splitlines():
+        if REQUIREMENT_ITEM.match(line):
+            items.append(line)
+        elif items and line.startswith(" ") and line.strip() and not items[-1].endswith("\n"):
+            items[-1] += " " + line.strip()
+        elif items:
+            items[-1] += "\n"  # a blank or unindented line ends the item
+    return [item.strip() for item in items]
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda p: p.name)
+def test_every_listed_requirement_is_a_check_or_marked_not_auto_graded(lab):
+    spec = lab_spec(lab)
+    check_ids = {c["id"] for c in spec["checks"]}
+    items = requirement_items(spec["instructions"])
+    assert items, f"{lab.name}: the instructions list no requirements"
+    named: set[str] = set()
+    for item in items:
+        markers = MARKER.findall(item)
+        assert markers, f"{lab.name}: requirement {item[:70]!r}… says neither which check grades it nor " \
+                        "that it is enforced at intake or not auto-graded"
+        for kind, text in markers:
+            if kind == "Check":
+                ids = {i.strip() for i in text.split("(")[0].rstrip(".").split(",")}
+                assert ids <= check_ids, f"{lab.name}: {item[:50]!r} names unknown checks {ids - check_ids}"
+                named |= ids
+    assert named == check_ids, f"{lab.name}: checks no requirement names: {check_ids - named}"
+
+
+def test_activity_1_deployment_alone_no_longer_scores_full_marks():
+    lab = COURSE / "labs" / "activity-1-first-deployment"
+    objects = Objects(load_objects(lab / "broken" / "deployment-without-service"))
+    failing = [c["id"] for c in lab_spec(lab)["checks"]
+               if not run_check(c["check"], objects, c.get("params"), points=c["points"]).passed]
+    assert failing == ["service"]
