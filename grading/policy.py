@@ -347,3 +347,45 @@ def _check_secret(obj: ParsedObject) -> list[Problem]:
                                       "make the cluster mint an API token for a service account (in a "
                                       "sandbox, the grader's); use type Opaque")]
     return []
+
+
+# --- the rules as text -----------------------------------------------------------------------
+
+def describe_rules(policy: SandboxPolicy) -> list[str]:
+    """The rules above as sentences for the lab pages, built from the same constants the checks
+    use (allowed kinds, refused pod fields, reserved names, denied ranges, Ingress annotations),
+    so what a page promises and what the policy refuses cannot drift apart."""
+    kinds = sorted({kind for _, kind in ALLOWED})
+    refused_fields = "; ".join(f"{key} ({why})" for key, why in _POD_SPEC_REFUSED.items())
+    level = policy.pod_security
+    rules = [
+        f"Only these kinds: {', '.join(kinds)}. RBAC objects ({', '.join(sorted(RBAC))}), "
+        f"{' and '.join(sorted(QUOTAS))} (the sandbox sets its own) and cluster-scoped kinds "
+        f"({', '.join(sorted(CLUSTER_SCOPED))}) are refused, OpenShift Routes and other "
+        "custom resources too.",
+        "No metadata.namespace: every object goes into your own sandbox namespace.",
+        "Pods run as the namespace's default service account with no API token: no "
+        "serviceAccountName or serviceAccount other than default, no "
+        "automountServiceAccountToken: true, no projected serviceAccountToken volumes, no Secrets of "
+        "type kubernetes.io/service-account-token.",
+        f"Pod fields that are refused: {refused_fields}.",
+        "No hostNetwork, hostPID, hostIPC, hostPath volumes or privileged containers; the only "
+        "capability a container may add is NET_BIND_SERVICE.",
+        f"Pods must meet the Pod Security Standard “{level}”." if level != "privileged" else
+        "Pod Security is not enforced for this lab.",
+        "No dnsPolicy: None and no dnsConfig.nameservers; no toleration of every taint (operator "
+        f"Exists without a key) nor of {NODE_ROLE_TAINT_PREFIX}* taints.",
+        "PersistentVolumeClaims may not set volumeName (binding to an existing PersistentVolume): "
+        "the storage class provisions the volume.",
+        "Services are ClusterIP only, without externalIPs.",
+        f"Ingress hosts under {policy.ingress_domain}, every rule with a host, no defaultBackend; "
+        f"annotations only from: {', '.join(sorted(INGRESS_ANNOTATIONS_ALLOWED))}.",
+        "NetworkPolicy ipBlocks may not open " + ", ".join(policy.denied_cidrs) + " (link-local and "
+        "cloud metadata addresses, and the cluster's service range).",
+        "ServiceMonitors and PodMonitors watch your own namespace only (no namespaceSelector) and "
+        "may not send credentials, use a proxy or TLS keys, or honour your labels over the tenant's.",
+        f"Names starting with {RESERVED_NAME_PREFIX!r}, labels and annotations under "
+        f"{RESERVED_KEY_PREFIX!r} and the label {MANAGED_BY_LABEL[0]}: {MANAGED_BY_LABEL[1]} are "
+        "reserved for Podium's own objects.",
+    ]
+    return rules

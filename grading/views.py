@@ -15,6 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from courses.models import Course
 from grading import conf, selectors, services
 from grading.forms import SubmissionForm
+from grading.policy import SandboxPolicy, describe_rules
 
 POLL_SECONDS = 1
 
@@ -36,6 +37,9 @@ def _lab_page(request: HttpRequest, lab, form: SubmissionForm, status: int = 200
         "retry_at": services.rate_limit_retry_at(user=request.user, lab=lab),
         "manual_items": list(lab.manual_items.all()),
         "pod_security": conf.pod_security_for(lab),
+        "sandbox_rules": describe_rules(SandboxPolicy(
+            ingress_domain=lab.ingress_domain, pod_security=conf.pod_security_for(lab),
+            denied_cidrs=conf.sandbox_denied_cidrs())),
     }, status=status)
 
 
