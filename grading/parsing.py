@@ -102,7 +102,8 @@ class ParsedObject:
 
     @property
     def name(self) -> str:
-        return str((self.data.get("metadata") or {}).get("name") or "")
+        metadata = self.data.get("metadata")
+        return str(metadata.get("name") or "") if isinstance(metadata, dict) else ""
 
     @property
     def ref(self) -> str:
