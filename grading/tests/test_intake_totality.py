@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from yaml.error import Mark
-from yaml.nodes import MappingNode
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from yaml.error import Mark
+from yaml.nodes import MappingNode
 
 from grading.checks import REGISTRY, Objects
 from grading.checks.base import CheckOutcome
@@ -101,7 +101,8 @@ def mutated(draw, objects: list[dict], *, any_json: bool = True) -> list[dict]:
 def as_object(data: dict) -> ParsedObject:
     # Lines are not the point here: a bare mapping node stands for the document (composing the
     # mutated data again would cost more than the checks themselves).
-    return ParsedObject(data, "a.yaml", 1, MappingNode("tag:yaml.org,2002:map", [], Mark("a.yaml", 0, 0, 0, None, None)))
+    document = MappingNode("tag:yaml.org,2002:map", [], Mark("a.yaml", 0, 0, 0, None, None))
+    return ParsedObject(data, "a.yaml", 1, document)
 
 
 @pytest.mark.parametrize("lab", sorted(SOLUTIONS))
