@@ -3,11 +3,14 @@
 accepts and `kubectl apply` refuses. Each would pass validation before field_validation existed."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from grading.field_validation import parse_quantity, port_name_problem
+from grading.labs import read_lab
 from grading.parsing import Limits, parse_submission
+from grading.pipeline import grade_static
 from grading.validation import KUBERNETES_VERSION, validate_objects
 
 POD = """\
@@ -368,10 +371,35 @@ def test_a_lifecycle_hook_has_exactly_one_handler():
 
 
 def test_reference_solutions_meet_every_field_rule():
-    from pathlib import Path
-
     labs = Path(__file__).resolve().parents[2] / "courses/content/kubernetes-fundamentals/labs"
     files = [(str(f), f.read_bytes()) for f in sorted(labs.glob("*/solution/*.yaml"))]
     parsed = parse_submission(files, Limits())
     assert parsed.errors == [] and parsed.objects
     assert [str(p) for p in validate_objects(parsed.objects, KUBERNETES_VERSION)] == []
+
+
+# --- through the pipeline, on a real lab ---------------------------------------------------------------
+
+def practical_files(replace: tuple[str, str] | None = None) -> list[tuple[str, bytes]]:
+    folder = Path(__file__).resolve().parents[2] / "courses/content/kubernetes-fundamentals/labs/practical"
+    files = []
+    for file in sorted((folder / "solution").iterdir()):
+        text = file.read_text()
+        if replace and replace[0] in text:
+            text = text.replace(replace[0], replace[1], 1)
+            replace = None
+        files.append((file.name, text.encode()))
+    return files
+
+
+def test_a_malformed_memory_limit_is_refused_not_reported_as_missing():
+    lab = read_lab(Path(__file__).resolve().parents[2] / "courses/content/kubernetes-fundamentals/labs"
+                   / "practical")
+    assert grade_static(lab, practical_files(), isolation=None).errors == []
+    files = practical_files(("limits:\n              cpu: 500m\n              memory: 128Mi",
+                             "limits:\n              cpu: 500m\n              memory: 64MB"))
+    report = grade_static(lab, files, isolation=None)
+    assert report.checks == [] and report.preview == []
+    [error] = report.errors
+    assert error.field.endswith("resources.limits.memory") and "'64MB'" in error.message
+    assert "no limits.memory" not in error.message
