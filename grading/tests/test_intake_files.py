@@ -117,3 +117,17 @@ spec:
         files = [("deployment.yaml", DEPLOYMENT), ("monitor.yaml", (monitor % selector).encode())]
         [error] = grade(files, isolation=None).errors
         assert error.field == "spec.namespaceSelector" and "other namespaces" in error.message
+
+
+def test_the_upload_form_takes_side_files_with_manifests_and_refuses_them_alone():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from grading.forms import SubmissionForm
+
+    with_manifest = SubmissionForm({}, {"files": [SimpleUploadedFile("deployment.yaml", DEPLOYMENT),
+                                                  SimpleUploadedFile("apply.sh", SIDE_FILES[0][1])]})
+    assert with_manifest.is_valid(), with_manifest.errors
+    assert [name for name, _ in with_manifest.submitted_files()] == ["deployment.yaml", "apply.sh"]
+    alone = SubmissionForm({}, {"files": [SimpleUploadedFile("apply.sh", SIDE_FILES[0][1])]})
+    assert not alone.is_valid()
+    assert "apply.sh: upload .yaml, .yml, .zip, .tar.gz or README.md" in alone.errors["files"][0]
