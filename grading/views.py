@@ -36,6 +36,7 @@ def _lab_page(request: HttpRequest, lab, form: SubmissionForm, status: int = 200
         "attempts_left": max(lab.attempts_allowed - used, 0) if lab.attempts_allowed else None,
         "retry_at": services.rate_limit_retry_at(user=request.user, lab=lab),
         "manual_items": list(lab.manual_items.all()),
+        "lab_checks": list(lab.checks.all()),
         "pod_security": conf.pod_security_for(lab),
         "sandbox_rules": describe_rules(SandboxPolicy(
             ingress_domain=lab.ingress_domain, pod_security=conf.pod_security_for(lab),

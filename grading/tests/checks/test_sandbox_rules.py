@@ -58,3 +58,11 @@ def test_lab_page_lists_the_rules_of_the_sandbox(client, alice, lab):
     assert "Rules of the sandbox" in html
     assert "priorityClassName (sandbox pods must not pre-empt other students&#x27; pods)" in html
     assert "ServiceAccount" in html and "OpenShift Routes" in html
+
+
+def test_lab_page_lists_the_checks_the_requirement_markers_name(client, alice, lab):
+    client.force_login(alice)
+    html = client.get(reverse("lab", args=[lab.course.slug, lab.slug])).content.decode()
+    assert "The automatic checks" in html
+    for check in lab.checks.all():
+        assert f"<code>{check.check_id}</code> {check.title}" in html
