@@ -168,7 +168,9 @@ def _object_name(report: _Report, kind: object, data: dict) -> None:
     if kind == "Service":
         # Service names become DNS names (<name>.<namespace>.svc): a DNS-1035 label.
         _check_name(report, ["metadata", "name"], name, "1035", 63)
-    elif kind == "Namespace":
+    elif kind in ("Namespace", "StatefulSet"):
+        # A StatefulSet's pods are named <name>-<ordinal> (their hostname): the API server wants a
+        # label (it once took a subdomain, which could create no pod).
         _check_name(report, ["metadata", "name"], name, "label", 63)
     elif kind == "CronJob":
         # The controller appends an 11-character suffix for each Job it creates.
@@ -434,6 +436,7 @@ def _backend(report: _Report, backend: dict, path: Path) -> None:
         report.add(path, "Invalid value: exactly one backend (service or resource) must be specified")
     if not isinstance(service, dict):
         return
+    _check_name(report, [*path, "service", "name"], service.get("name"), "1035", 63)
     port = service.get("port")
     if not isinstance(port, dict):
         report.add([*path, "service", "port"], "Required value: port name or number is required")

@@ -155,6 +155,24 @@ def test_a_service_name_must_be_a_dns_1035_label():
     assert "a DNS-1035 label" in problem.message and problem.field == "metadata.name"
 
 
+def test_a_stateful_set_name_must_be_a_dns_label():
+    text = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: %s}
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: postgres:17}]
+"""
+    assert problems(text % "db") == []
+    problem = only(text % "db.v2")
+    assert problem.field == "metadata.name" and "a lowercase RFC 1123 label" in problem.message
+
+
 def test_a_cronjob_name_is_at_most_52_characters():
     text = """\
 apiVersion: batch/v1
@@ -294,6 +312,12 @@ def test_ingress_backend_port_name_and_number_exactly_one():
     assert "cannot set both port name & port number" in only(both).message
     bad_name = INGRESS.replace("port: {number: 80}", "port: {name: '443'}")
     assert "must contain at least one letter" in only(bad_name).message
+
+
+def test_an_ingress_backend_names_a_service_by_its_dns_1035_name():
+    problem = only(INGRESS.replace("service: {name: web,", "service: {name: Web_API,"))
+    assert problem.field == "spec.rules[0].http.paths[0].backend.service.name"
+    assert "a DNS-1035 label" in problem.message
 
 
 def test_network_policy_quoted_port_is_refused():
