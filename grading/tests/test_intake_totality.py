@@ -113,7 +113,7 @@ def test_every_check_is_total_over_what_validation_admits(lab):
     uses = [(REGISTRY[name], json.loads(params)) for name, params, used_in in USES if used_in == lab]
     seen = []
 
-    @settings(max_examples=40, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=25, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                      HealthCheck.filter_too_much])
     @given(objects=mutated(SOLUTIONS[lab], any_json=False))
@@ -126,14 +126,14 @@ def test_every_check_is_total_over_what_validation_admits(lab):
             assert 0 <= outcome.points <= 1.0
 
     run()
-    assert len(seen) >= 20  # most mutations reach the checks (the rest the schema refuses)
+    assert len(seen) >= 12  # most mutations reach the checks (the rest the schema refuses)
 
 
 def test_every_registered_check_is_exercised_by_some_lab():
     assert {name for name, _, _ in USES} == set(REGISTRY)
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+@settings(max_examples=100, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.sampled_from(sorted(SOLUTIONS)).flatmap(lambda lab: mutated(SOLUTIONS[lab])))
 def test_policy_and_field_validation_are_total_over_mutated_reference_solutions(data):
