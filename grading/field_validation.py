@@ -222,7 +222,8 @@ def _metadata(report: _Report, metadata: object, path: Path) -> None:
     metadata = _dict(metadata)
     _labels(report, metadata.get("labels"), [*path, "labels"])
     for key in _dict(metadata.get("annotations")):
-        problem = _qualified_name_problem(str(key))
+        # Annotation keys are checked lower-cased (label keys are not).
+        problem = _qualified_name_problem(str(key).lower())
         if problem:
             report.add([*path, "annotations", key], f"Invalid value: {_shown(key)}: {problem}")
 
@@ -338,10 +339,9 @@ def _resources(report: _Report, resources: object, path: Path) -> None:
 # --- pods -------------------------------------------------------------------------------------------
 
 def _pod_spec(report: _Report, spec: dict, path: Path) -> None:
-    port_names: dict[str, Path] = {}
     for group in ("initContainers", "containers", "ephemeralContainers"):
         for cpath, container in _dicts(spec.get(group), [*path, group]):
-            _container(report, container, cpath, port_names)
+            _container(report, container, cpath)
     for vpath, volume in _dicts(spec.get("volumes"), [*path, "volumes"]):
         _check_name(report, [*vpath, "name"], volume.get("name"), "label", 63)
         empty_dir = volume.get("emptyDir")
@@ -350,8 +350,10 @@ def _pod_spec(report: _Report, spec: dict, path: Path) -> None:
     _resources(report, spec.get("resources"), [*path, "resources"])
 
 
-def _container(report: _Report, container: dict, path: Path, port_names: dict[str, Path]) -> None:
+def _container(report: _Report, container: dict, path: Path) -> None:
     _check_name(report, [*path, "name"], container.get("name"), "label", 63)
+    # Unique within the container, as the API server checks (a sidecar may name its port "http" too).
+    port_names: set[str] = set()
     for ppath, port in _dicts(container.get("ports"), [*path, "ports"]):
         _port_number(report, [*ppath, "containerPort"], port.get("containerPort"))
         _port_number(report, [*ppath, "hostPort"], port.get("hostPort"), zero=True)
@@ -360,8 +362,8 @@ def _container(report: _Report, container: dict, path: Path, port_names: dict[st
             _port_name(report, [*ppath, "name"], name)
             if name in port_names:
                 report.add([*ppath, "name"], f"Duplicate value: {_shown(name)}: port names must be "
-                                             "unique within the pod")
-            port_names.setdefault(name, ppath)
+                                             "unique within a container")
+            port_names.add(name)
     _resources(report, container.get("resources"), [*path, "resources"])
     for probe_name in PROBES:
         probe = container.get(probe_name)

@@ -206,6 +206,12 @@ def test_label_keys_and_values_follow_the_label_syntax():
     assert "must be no more than 63 characters" in messages["metadata.labels.version"]
 
 
+def test_annotation_keys_are_qualified_names_read_case_insensitively():
+    annotated = POD.replace("  name: web\n", "  name: web\n  annotations: {Example.COM/Owner: x, 'a b': y}\n")
+    problem = only(annotated)
+    assert problem.field == "metadata.annotations.a b" and "name part must consist" in problem.message
+
+
 def test_selector_and_template_labels_are_checked_too():
     text = SERVICE.replace("selector: {app: web}", "selector: {app: 'web/v1'}")
     assert "a valid label must be" in only(text).message
@@ -295,10 +301,13 @@ def test_container_port_names_are_iana_service_names(name, problem):
     assert found.field == "spec.containers[0].ports[0].name" and problem in found.message
 
 
-def test_container_port_names_are_unique_in_the_pod():
+def test_container_port_names_are_unique_in_a_container_not_across_containers():
     port = "        - {name: http, containerPort: 8080}\n"
     text = POD.replace(port, port + port.replace("8080", "9090"))
     assert "Duplicate value: 'http'" in only(text).message
+    sidecar = POD + ("    - name: proxy\n      image: envoy:1.31\n"
+                     "      ports: [{name: http, containerPort: 9090}]\n")
+    assert problems(sidecar) == []
 
 
 def test_a_service_with_two_ports_names_both():
