@@ -18,7 +18,9 @@ from yaml.nodes import MappingNode
 from grading.checks import REGISTRY, Objects
 from grading.checks.base import CheckOutcome
 from grading.field_validation import validate_fields
+from grading.labs import read_lab
 from grading.parsing import Limits, ParsedObject, parse_submission
+from grading.pipeline import grade_static
 from grading.policy import SandboxPolicy, check_policy
 from grading.validation import KUBERNETES_VERSION, validate_objects
 
@@ -141,3 +143,38 @@ def test_policy_and_field_validation_are_total_over_mutated_reference_solutions(
     for obj in objects:
         assert all(p.message for p in validate_fields(obj))
     assert all(p.message for p in check_policy(objects, SandboxPolicy()))
+
+
+# --- the issue's crash examples, end to end ---------------------------------------------------------
+
+NULL_ITEM_LISTS = ["env", "envFrom", "ports", "volumeMounts", "volumes", "tls", "rules", "paths", "metrics",
+                   "tolerations"]
+
+
+def first_list(lists_of: str) -> tuple[str, int, tuple]:
+    """(lab, object index, path) of the first list under the key `lists_of` in a reference solution."""
+    for lab in sorted(SOLUTIONS):
+        for i, data in enumerate(SOLUTIONS[lab]):
+            for path in paths_of(data):
+                if path and path[-1] == lists_of and isinstance(_at(data, path), list):
+                    return lab, i, path
+    raise AssertionError(f"no reference solution has a list {lists_of!r}")
+
+
+def _at(data, path):
+    for part in path:
+        data = data[part]
+    return data
+
+
+@pytest.mark.parametrize("key", NULL_ITEM_LISTS)
+def test_a_stray_dash_in_a_reference_solution_is_refused_not_a_crash(key):
+    lab, index, path = first_list(key)
+    objects = copy.deepcopy(SOLUTIONS[lab])
+    _at(objects[index], path).append(None)
+    text = yaml.safe_dump_all(objects, sort_keys=False).encode()
+    report = grade_static(read_lab(LABS[0].parent / lab), [("all.yaml", text)], isolation=None)
+    [error] = report.errors
+    assert error.file == "all.yaml" and error.line
+    assert error.field.endswith(f"{key}[{len(_at(objects[index], path)) - 1}]")
+    assert "Required value" in error.message and report.checks == []
