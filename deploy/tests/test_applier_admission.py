@@ -483,7 +483,8 @@ GRADER = "system:serviceaccount:podium:podium-grader"
 
 def _chart_policy(suffix: str) -> Policy:
     rendered = parse(render().stdout)
-    [found] = [p for p in rendered.of_kind("ValidatingAdmissionPolicy") if p["metadata"]["name"].endswith(suffix)]
+    [found] = [p for p in rendered.of_kind("ValidatingAdmissionPolicy")
+               if p["metadata"]["name"].endswith(suffix)]
     return Policy(found["spec"])
 
 
@@ -502,8 +503,8 @@ def _namespace(spec: sandbox.SandboxSpec) -> dict:
 
 
 def _spec(install: sandbox.Install = INSTALL, submission: int = SUBMISSION) -> sandbox.SandboxSpec:
-    return sandbox.SandboxSpec(submission, "lab", expires_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC),
-                               install=install)
+    expires_at = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
+    return sandbox.SandboxSpec(submission, "lab", expires_at=expires_at, install=install)
 
 
 def test_the_grader_may_create_and_write_into_its_own_installs_sandboxes(grader_policy):
@@ -538,8 +539,9 @@ def test_nobody_but_the_grader_may_create_a_namespace_under_its_sandbox_names(na
     trap["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] = "privileged"
     verdict = names_policy.review(trap, user="alice", resource="namespaces")
     assert verdict.matched
-    assert f"namespace {trap['metadata']['name']}: names starting {INSTALL.name_prefix} are reserved for the " \
-           "Podium grader's sandboxes" in verdict.messages
+    name = trap["metadata"]["name"]
+    assert (f"namespace {name}: names starting {INSTALL.name_prefix} are reserved for the "
+            "Podium grader's sandboxes") in verdict.messages
     labelled = {"apiVersion": "v1", "kind": "Namespace",
                 "metadata": {"name": "innocent", "labels": {sandbox.INSTALL: INSTALL.install_id}}}
     assert names_policy.review(labelled, user="alice", resource="namespaces").messages == [

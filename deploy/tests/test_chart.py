@@ -275,7 +275,8 @@ def test_grader_reads_no_pods_logs_configmaps_or_events_cluster_wide(default_cha
     sandbox_role, grader_sandbox = _sandbox_role(default_chart), _grader_sandbox_role(default_chart)
     assert _grader_role(default_chart)["rules"] == [
         {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "create", "delete"]},
-        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": ["create", "patch"]},
+        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"],
+         "verbs": ["create", "patch"]},
         {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"],
          "resourceNames": [sandbox_role["metadata"]["name"], grader_sandbox["metadata"]["name"]],
          "verbs": ["bind"]},
