@@ -300,7 +300,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(EnrollmentEvent)
-class EnrollmentEventAdmin(admin.ModelAdmin):
+class EnrollmentEventAdmin(ReadOnlyContentAdmin):
     """The enrolment audit trail: superusers read it; nobody edits or deletes it here."""
 
     list_display = ["at", "action", "actor_email", "student_email", "cohort_name", "detail"]
@@ -316,12 +316,3 @@ class EnrollmentEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

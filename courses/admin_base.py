@@ -2,7 +2,7 @@ from django.contrib import admin
 
 
 class ReadOnlyContentAdmin(admin.ModelAdmin):
-    """Content rows are written by `load_course` only."""
+    """Rows nobody edits in the admin: content (written by `load_course` only), audit trails."""
 
     def has_add_permission(self, request):
         return False
