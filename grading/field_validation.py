@@ -114,6 +114,7 @@ def validate_fields(obj: ParsedObject) -> list[Problem]:
             template_path = list(spec_path[:-1])
             _metadata(report, _get(data, *template_path, "metadata"), [*template_path, "metadata"])
         _selector(report, _get(data, "spec", "selector"), ["spec", "selector"])
+        _selector_matches_template(report, kind, data)
     rules = _KIND_RULES.get(kind) if isinstance(kind, str) else None
     if rules:
         rules(report, data)
@@ -232,6 +233,85 @@ def _selector(report: _Report, selector: object, path: Path) -> None:
     _labels(report, _dict(selector).get("matchLabels"), [*path, "matchLabels"])
 
 
+# Workloads whose controller owns the pods its selector matches. A Job's selector is generated
+# unless manualSelector is true; a CronJob's Job template is judged when its Jobs are created.
+_SELECTOR_MUST_MATCH = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController")
+
+
+def _selector_matches_template(report: _Report, kind: str, data: dict) -> None:
+    """pkg/apis/apps/validation: a controller whose selector does not match its own pod template
+    would own none of the pods it creates (and create them forever), so the API server refuses it."""
+    spec = _dict(data.get("spec"))
+    selector = spec.get("selector")
+    if kind == "Job" and spec.get("manualSelector") is not True:
+        return
+    if kind not in _SELECTOR_MUST_MATCH and kind != "Job":
+        return
+    if kind == "ReplicationController":
+        # A ReplicationController's selector is a plain map of labels.
+        selector = {"matchLabels": selector} if isinstance(selector, dict) else None
+    if not isinstance(selector, dict):
+        return
+    labels = _get(spec, "template", "metadata", "labels")
+    labels = labels if isinstance(labels, dict) else {}
+    verdict = label_selector_matches(selector, labels)
+    if verdict is None or verdict:
+        return  # an empty or malformed selector is reported by its own rule (or the schema)
+    shown = ", ".join(f"{k}={v}" for k, v in labels.items()) or "no labels"
+    report.add(["spec", "template", "metadata", "labels"],
+               f"Invalid value: {{{shown}}}: `selector` does not match template `labels` (spec.selector "
+               f"asks for {selector_text(selector)}; give the pod template those labels, or copy "
+               "spec.template.metadata.labels into spec.selector.matchLabels)")
+
+
+def label_selector_matches(selector: dict, labels: dict) -> bool | None:
+    """Whether a metav1.LabelSelector matches a set of labels, as the API server evaluates it;
+    None when the selector is empty or malformed (then it matches nothing that can be judged)."""
+    match_labels = selector.get("matchLabels")
+    expressions = selector.get("matchExpressions")
+    match_labels = match_labels if isinstance(match_labels, dict) else {}
+    expressions = expressions if isinstance(expressions, list) else []
+    if not match_labels and not expressions:
+        return None
+    for key, value in match_labels.items():
+        if key not in labels or str(labels[key]) != str(value):
+            return False
+    for expression in expressions:
+        if not isinstance(expression, dict):
+            return None
+        key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values")
+        values = [str(v) for v in values] if isinstance(values, list) else []
+        if not isinstance(key, str):
+            return None
+        present = key in labels
+        value = str(labels[key]) if present else None
+        if operator == "In":
+            ok = present and value in values
+        elif operator == "NotIn":
+            ok = not present or value not in values
+        elif operator == "Exists":
+            ok = present
+        elif operator == "DoesNotExist":
+            ok = not present
+        else:
+            return None
+        if not ok:
+            return False
+    return True
+
+
+def selector_text(selector: dict) -> str:
+    match_labels = selector.get("matchLabels")
+    parts = [f"{k}={v}" for k, v in _dict(match_labels).items()]
+    expressions = selector.get("matchExpressions")
+    for item in expressions if isinstance(expressions, list) else []:
+        if isinstance(item, dict):
+            values = item.get("values")
+            shown = f" ({', '.join(map(str, values))})" if isinstance(values, list) and values else ""
+            parts.append(f"{item.get('key')} {item.get('operator')}{shown}")
+    return ", ".join(parts) or "nothing"
+
+
 # --- ports and quantities ------------------------------------------------------------------------
 
 def _port_number(report: _Report, path: Path, value: object, *, zero: bool = False) -> None:
@@ -329,11 +409,51 @@ def _quantity(report: _Report, path: Path, value: object, *, non_negative: bool 
     return parsed
 
 
+def _overcommit_allowed(name: str) -> bool:
+    """cpu, memory, ephemeral-storage (native names) may be requested below their limit;
+    hugepages and extended resources such as nvidia.com/gpu may not (v1helper.IsOvercommitAllowed)."""
+    return _is_native_resource(name) and not name.startswith("hugepages-")
+
+
+def _is_native_resource(name: str) -> bool:
+    return "/" not in name or name.startswith("kubernetes.io/")
+
+
 def _resources(report: _Report, resources: object, path: Path) -> None:
+    """Quantities, then requests against limits (pkg/apis/core/validation, validateResourceRequirements).
+    A request with no limit is fine for cpu and memory; a limit with no request is defaulted to
+    the limit before validation, so it is always fine."""
     resources = _dict(resources)
+    parsed: dict[str, dict[str, Decimal]] = {"limits": {}, "requests": {}}
     for part in ("limits", "requests"):
         for name, value in _dict(resources.get(part)).items():
-            _quantity(report, [*path, part, name], value)
+            quantity = _quantity(report, [*path, part, name], value)
+            if quantity is None:
+                continue
+            parsed[part][str(name)] = quantity
+            if not _is_native_resource(str(name)) and quantity != quantity.to_integral_value():
+                report.add([*path, part, name], f"Invalid value: {_shown(value)}: must be an integer "
+                                                f"({name} is counted in whole devices)")
+    limits = parsed["limits"]
+    for name, request in parsed["requests"].items():
+        where = [*path, "requests", name]
+        shown = _shown(_dict(resources.get("requests")).get(name))
+        limit = limits.get(name)
+        if limit is None:
+            if not _overcommit_allowed(name):
+                report.add([*path, "limits"], f"{name}: Required value: Limit must be set for non "
+                                              f"overcommitable resources (put {name} under "
+                                              "resources.limits too; the request may then be left out)")
+            continue
+        limit_shown = _shown(_dict(resources.get("limits")).get(name))
+        if request != limit and not _overcommit_allowed(name):
+            report.add(where, f"Invalid value: {shown}: must be equal to {name} limit of {limit_shown} "
+                              f"({name} cannot be overcommitted: make the request equal to the limit, "
+                              "or leave it out and it defaults to the limit)")
+        elif request > limit:
+            report.add(where, f"Invalid value: {shown}: must be less than or equal to {name} limit of "
+                              f"{limit_shown} (lower the request or raise the limit: a container cannot "
+                              "be guaranteed more than it may use)")
 
 
 # --- pods -------------------------------------------------------------------------------------------

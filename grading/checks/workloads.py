@@ -1,5 +1,7 @@
 """Checks on a workload's own spec: replicas, selector, ports, images, labels, resources."""
 
+import re
+
 from grading.checks.base import CheckOutcome, check, failed, join, passed, scored
 from grading.checks.objects import Objects, labels_of, ref, selector_matches
 from grading.checks.pods import containers, quantity, target_workload
@@ -38,28 +40,71 @@ def _hpa_scaling(objects: Objects, deployment: dict) -> dict | None:
 
 @check("selector-matches-template")
 def selector_matches_template(objects: Objects, *, points: float, name: str | None = None) -> CheckOutcome:
-    """Each workload's spec.selector matches the labels of its own pod template."""
+    """Each workload's spec.selector picks its own pods, for good: it matches the pod template's
+    labels, names no version (the selector is immutable) and matches no other workload's pods.
+    A selector that misses its template is refused at intake, as by the API server
+    (grading/field_validation.py); the other two are accepted by a cluster and fail later."""
     if name:
         workload, which = target_workload(objects, None, name)
         targets = [workload] if workload else []
     else:
         targets, which = objects.of_kind(*_SELECTOR_KINDS), ""
-    expected = "spec.selector matches spec.template.metadata.labels"
+    expected = ("spec.selector matches spec.template.metadata.labels, on labels that name the "
+                "application (not its version) and select no other workload's pods")
     if not targets:
         return failed(points, which or "The submission has no Deployment, StatefulSet or ReplicaSet.",
                       expected=expected, observed="no workload with a selector")
-    wrong = []
+    wrong: list[str] = []
+    bad = 0
     for workload in targets:
+        before = len(wrong)
         selector = (workload.get("spec") or {}).get("selector")
         labels = objects.pod_labels(workload)
         if not selector_matches(selector, labels):
             wrong.append(f"{ref(workload)} selects {_selector_text(selector)} but its pods are labelled "
-                         f"{_labels_text(labels)}")
-    return scored(len(targets) - len(wrong), len(targets), points,
-                  message_ok=f"The selector of {join([ref(w) for w in targets])} matches its pod labels.",
-                  message_bad=f"{join(wrong)}: the controller would own no pods, and the API server "
-                              "rejects such an object.",
-                  expected=expected, observed="; ".join(wrong) or "all selectors match")
+                         f"{_labels_text(labels)}: the controller would own no pods")
+            bad += 1
+            continue
+        versioned = _versioned_selector_terms(selector)
+        if versioned:
+            wrong.append(f"{ref(workload)} selects on {join(versioned)}: the selector is immutable, so "
+                         "the next version could only be rolled out by deleting the workload; select "
+                         "on a label that names the application (app: ...)")
+        others = [ref(w) for w in objects.workloads()
+                  if w is not workload and selector_matches(selector, objects.pod_labels(w))]
+        if others:
+            wrong.append(f"{ref(workload)}'s selector {_selector_text(selector)} also matches the pods of "
+                         f"{join(others)}: controllers with overlapping selectors fight over the pods; "
+                         "give each workload a label of its own")
+        bad += len(wrong) > before
+    return scored(len(targets) - bad, len(targets), points,
+                  message_ok=f"The selector of {join([ref(w) for w in targets])} matches its pod labels, "
+                             "names the application and no other workload's pods.",
+                  message_bad=f"{join(wrong)}.",
+                  expected=expected, observed="; ".join(wrong) or "all selectors match their own pods")
+
+
+# Labels that change from one release to the next: an immutable selector must not use them.
+_VERSION_KEYS = ("version", "pod-template-hash", "controller-revision-hash", "chart")
+_VERSION_VALUE = re.compile(r"(?:^|.*[-_.])v?[0-9]+(?:\.[0-9]+)+|(?:^|.*[-_.])v[0-9]+")
+
+
+def _versioned_selector_terms(selector: dict | None) -> list[str]:
+    """The selector's terms that name a version rather than the application (`version: v1`,
+    `app.kubernetes.io/version`, `app: iris-v1`, a chart or template hash)."""
+    selector = selector if isinstance(selector, dict) else {}
+    terms = []
+    match_labels = selector.get("matchLabels")
+    for key, value in (match_labels if isinstance(match_labels, dict) else {}).items():
+        short = str(key).rsplit("/", 1)[-1]
+        if any(word in short for word in _VERSION_KEYS) or _VERSION_VALUE.fullmatch(str(value)):
+            terms.append(f"{key}={value}")
+    expressions = selector.get("matchExpressions")
+    for item in expressions if isinstance(expressions, list) else []:
+        key = str(item.get("key")) if isinstance(item, dict) else ""
+        if key and any(word in key.rsplit("/", 1)[-1] for word in _VERSION_KEYS):
+            terms.append(key)
+    return terms
 
 
 def _selector_text(selector: dict | None) -> str:
