@@ -436,3 +436,153 @@ def test_a_malformed_memory_limit_is_refused_not_reported_as_missing():
     [error] = report.errors
     assert error.field.endswith("resources.limits.memory") and "'64MB'" in error.message
     assert "no limits.memory" not in error.message
+
+
+# --- a workload's selector against its own pod template -------------------------------------------------
+
+WORKLOAD = """\
+apiVersion: apps/v1
+kind: %s
+metadata: {name: web}
+spec:
+  selector:
+    %s
+  template:
+    metadata:
+      labels: {app: web, tier: front}
+    spec:
+      containers: [{name: app, image: nginx:1.27}]
+"""
+
+
+@pytest.mark.parametrize("kind", ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"])
+def test_a_workload_whose_selector_misses_its_template_is_refused(kind):
+    text = WORKLOAD % (kind, "matchLabels: {app: webapp}")
+    if kind == "StatefulSet":
+        text = text.replace("spec:\n  selector", "spec:\n  serviceName: web\n  selector")
+    problem = only(text)
+    assert problem.field == "spec.template.metadata.labels"
+    assert problem.line == (10 if kind == "StatefulSet" else 9)  # the `labels:` line
+    assert problem.message.startswith(f"{kind}/web: spec.template.metadata.labels: Invalid value: "
+                                      "{app=web, tier=front}: `selector` does not match template `labels`")
+    assert "spec.selector asks for app=webapp" in problem.message
+
+
+@pytest.mark.parametrize(("selector", "valid"), [
+    ("matchLabels: {app: web}", True),
+    ("matchExpressions: [{key: tier, operator: In, values: [front, back]}]", True),
+    ("matchExpressions: [{key: tier, operator: NotIn, values: [back]}]", True),
+    ("matchExpressions: [{key: app, operator: Exists}]", True),
+    ("matchExpressions: [{key: canary, operator: DoesNotExist}]", True),
+    ("matchExpressions: [{key: tier, operator: In, values: [back]}]", False),
+    ("matchExpressions: [{key: tier, operator: NotIn, values: [front]}]", False),
+    ("matchExpressions: [{key: canary, operator: Exists}]", False),
+    ("matchExpressions: [{key: app, operator: DoesNotExist}]", False),
+    ("{matchLabels: {app: web}, matchExpressions: [{key: tier, operator: In, values: [back]}]}", False),
+])
+def test_match_expressions_are_evaluated_like_the_api_server(selector, valid):
+    text = WORKLOAD % ("Deployment", selector)
+    if selector.startswith("{"):  # both parts in one flow mapping
+        text = text.replace("  selector:\n    " + selector, "  selector: " + selector)
+    found = problems(text)
+    assert (found == []) is valid, [str(p) for p in found]
+
+
+def test_a_job_selector_is_judged_only_when_manual():
+    job = """\
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once}
+spec:
+  %s
+  selector: {matchLabels: {run: other}}
+  template:
+    metadata: {labels: {run: once}}
+    spec:
+      restartPolicy: Never
+      containers: [{name: app, image: busybox:1.36}]
+"""
+    assert "`selector` does not match template `labels`" in only(job % "manualSelector: true").message
+    # Without manualSelector the API server generates the selector itself (and refuses a hand-written
+    # one for its own reason, with the controller-uid label): not this rule.
+    assert not any("does not match template" in p.message for p in problems(job % "parallelism: 1"))
+
+
+# --- requests against limits ------------------------------------------------------------------------------
+
+def resources_pod(requests: str, limits: str) -> str:
+    return POD.replace("        limits: {cpu: 500m, memory: 128Mi}\n",
+                       (f"        requests: {requests}\n" if requests else "")
+                       + (f"        limits: {limits}\n" if limits else ""))
+
+
+def test_a_request_above_its_limit_is_refused():
+    problem = only(resources_pod("{cpu: '1', memory: 64Mi}", "{cpu: 500m, memory: 128Mi}"))
+    assert problem.field == "spec.containers[0].resources.requests.cpu" and problem.line == 12
+    assert ("Pod/web: spec.containers[0].resources.requests.cpu: Invalid value: '1': must be less than "
+            "or equal to cpu limit of '500m'") in problem.message
+    assert "lower the request or raise the limit" in problem.message
+    # Compared as quantities, not as text: 1Gi > 1000Mi, 0.5 == 500m.
+    problem = only(resources_pod("{memory: 1Gi}", "{memory: 1000Mi}"))
+    assert "must be less than or equal to memory limit of '1000Mi'" in problem.message
+    assert problems(resources_pod("{cpu: '0.5', memory: 1000Mi}", "{cpu: 500m, memory: 1Gi}")) == []
+
+
+def test_a_request_without_a_limit_and_a_limit_without_a_request_are_fine_for_cpu_and_memory():
+    assert problems(resources_pod("{cpu: '8', memory: 64Gi}", "")) == []
+    assert problems(resources_pod("", "{cpu: 100m, memory: 64Mi}")) == []
+    assert problems(resources_pod("{memory: 64Mi}", "{cpu: 100m}")) == []
+
+
+def test_an_init_container_request_above_its_limit_is_refused_too():
+    init = ("  initContainers:\n    - name: init\n      image: busybox:1.36\n"
+            "      resources: {requests: {memory: 2Gi}, limits: {memory: 1Gi}}\n")
+    text = POD.replace("  containers:\n", init + "  containers:\n")
+    problem = only(text)
+    assert problem.field == "spec.initContainers[0].resources.requests.memory"
+    assert "must be less than or equal to memory limit of '1Gi'" in problem.message
+
+
+def test_a_gpu_request_must_equal_its_limit():
+    problem = only(resources_pod("{nvidia.com/gpu: 2}", "{cpu: 500m, nvidia.com/gpu: 1}"))
+    assert problem.field == "spec.containers[0].resources.requests.nvidia.com/gpu"
+    assert "Invalid value: 2: must be equal to nvidia.com/gpu limit of 1" in problem.message
+    # Below the limit is refused too: extended resources are never overcommitted.
+    assert "must be equal to nvidia.com/gpu limit of 2" in \
+        only(resources_pod("{nvidia.com/gpu: 1}", "{nvidia.com/gpu: 2}")).message
+    assert problems(resources_pod("{nvidia.com/gpu: 1}", "{nvidia.com/gpu: '1'}")) == []
+    # A limit alone is the usual way: the request defaults to it.
+    assert problems(resources_pod("", "{nvidia.com/gpu: 1}")) == []
+
+
+def test_a_gpu_request_without_a_limit_is_refused():
+    problem = only(resources_pod("{cpu: 100m, nvidia.com/gpu: 1}", "{memory: 1Gi}"))
+    assert problem.field == "spec.containers[0].resources.limits"
+    assert "nvidia.com/gpu: Required value: Limit must be set for non overcommitable resources" \
+        in problem.message
+
+
+def test_hugepages_are_not_overcommitted_either():
+    problem = only(resources_pod("{hugepages-2Mi: 64Mi, memory: 64Mi}",
+                                 "{hugepages-2Mi: 128Mi, memory: 128Mi}"))
+    assert "must be equal to hugepages-2Mi limit of '128Mi'" in problem.message
+
+
+def test_a_fraction_of_a_gpu_is_refused():
+    problem = only(resources_pod("", "{nvidia.com/gpu: 0.5}"))
+    assert problem.field == "spec.containers[0].resources.limits.nvidia.com/gpu"
+    assert "Invalid value: 0.5: must be an integer" in problem.message
+
+
+def test_the_activity_5_gpu_lab_refuses_a_gpu_request_above_its_limit_at_intake():
+    labs = Path(__file__).resolve().parents[2] / "courses/content/kubernetes-fundamentals/labs"
+    folder = labs / "activity-5-gpu"
+    text = (folder / "solution" / "llm-server.yaml").read_text()
+    broken = text.replace("            nvidia.com/gpu: 1           # must equal the limit",
+                          "            nvidia.com/gpu: 2", 1)
+    assert broken != text
+    report = grade_static(read_lab(folder), [("llm-server.yaml", broken.encode())], isolation=None)
+    assert report.checks == []
+    [error] = report.errors
+    assert error.file == "llm-server.yaml" and error.field.endswith("resources.requests.nvidia.com/gpu")
+    assert "must be equal to nvidia.com/gpu limit of 1" in error.message
