@@ -2,6 +2,7 @@
 (grading/field_validation.py): one test per rule, each on a minimal manifest that the schema
 accepts and `kubectl apply` refuses. Each would pass validation before field_validation existed."""
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -586,3 +587,50 @@ def test_the_activity_5_gpu_lab_refuses_a_gpu_request_above_its_limit_at_intake(
     [error] = report.errors
     assert error.file == "llm-server.yaml" and error.field.endswith("resources.requests.nvidia.com/gpu")
     assert "must be equal to nvidia.com/gpu limit of 1" in error.message
+
+
+# --- what activity-1's selector check still judges, now that a mismatch is refused at intake --------------
+
+def test_a_selector_on_a_version_label_fails_the_selector_check():
+    from grading.tests.checks.builders import deployment, run
+
+    versioned = deployment("iris", labels={"app": "iris", "version": "v1"})
+    assert problems_of_objects([versioned]) == []  # a cluster accepts it
+    outcome = run("selector-matches-template", versioned)
+    assert not outcome.passed
+    assert "Deployment/iris selects on version=v1: the selector is immutable" in outcome.message
+    for labels in ({"app": "iris-v2"}, {"app.kubernetes.io/version": "1.4.0", "app": "iris"}):
+        assert not run("selector-matches-template", deployment("iris", labels=labels)).passed
+    # The version may label the pods, as long as the selector leaves it out.
+    stable = deployment("iris", labels={"app": "iris", "version": "v1"},
+                        selector={"matchLabels": {"app": "iris"}})
+    assert run("selector-matches-template", stable).passed
+    assert run("selector-matches-template", deployment("web2", labels={"app": "web2", "tier": "3"})).passed
+
+
+def test_a_selector_that_also_matches_another_workloads_pods_fails_the_selector_check():
+    from grading.tests.checks.builders import deployment, run
+
+    first = deployment("iris", labels={"app": "iris"})
+    second = deployment("iris-canary", labels={"app": "iris", "track": "canary"})
+    assert problems_of_objects([first, second]) == []  # a cluster accepts both
+    outcome = run("selector-matches-template", first, second, points=2)
+    assert not outcome.passed and outcome.points == 1  # the canary's own selector is specific enough
+    assert "Deployment/iris's selector app=iris also matches the pods of Deployment/iris-canary" \
+        in outcome.message
+
+
+def test_the_activity_1_selector_variant_is_accepted_by_validation_and_fails_only_its_checks():
+    labs = Path(__file__).resolve().parents[2] / "courses/content/kubernetes-fundamentals/labs"
+    folder = labs / "activity-1-first-deployment"
+    variant = folder / "broken" / "version-in-selector-no-port"
+    files = [(f.name, f.read_bytes()) for f in sorted(variant.glob("*.yaml")) if f.name != "expect.yaml"]
+    report = grade_static(read_lab(folder), files, isolation=None)
+    assert report.errors == []
+    failed = {check.id for check in report.checks if not check.passed}
+    assert failed == {"selector", "container-port", "service"}
+
+
+def problems_of_objects(objects: list[dict]) -> list:
+    # JSON is YAML, without the anchors a YAML dumper writes for shared dicts (refused at intake).
+    return problems("\n---\n".join(json.dumps(obj) for obj in objects))
