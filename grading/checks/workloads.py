@@ -86,7 +86,8 @@ def selector_matches_template(objects: Objects, *, points: float, name: str | No
 
 # Labels that change from one release to the next: an immutable selector must not use them.
 _VERSION_KEYS = ("version", "pod-template-hash", "controller-revision-hash", "chart")
-_VERSION_VALUE = re.compile(r"(?:^|.*[-_.])v?[0-9]+(?:\.[0-9]+)+|(?:^|.*[-_.])v[0-9]+")
+# A value that ends in a version: v2, 1.4.0, iris-v1, web-2.3 (not web2, tier 3 or redis-7).
+_VERSION_VALUE = re.compile(r"(?:^|[-_.])(?:v?[0-9]+(?:\.[0-9]+)+|v[0-9]+)$")
 
 
 def _versioned_selector_terms(selector: dict | None) -> list[str]:
@@ -97,7 +98,9 @@ def _versioned_selector_terms(selector: dict | None) -> list[str]:
     match_labels = selector.get("matchLabels")
     for key, value in (match_labels if isinstance(match_labels, dict) else {}).items():
         short = str(key).rsplit("/", 1)[-1]
-        if any(word in short for word in _VERSION_KEYS) or _VERSION_VALUE.fullmatch(str(value)):
+        # Label values are at most 63 characters; a longer one is never judged a version.
+        if any(word in short for word in _VERSION_KEYS) or \
+                (len(str(value)) <= 63 and _VERSION_VALUE.search(str(value))):
             terms.append(f"{key}={value}")
     expressions = selector.get("matchExpressions")
     for item in expressions if isinstance(expressions, list) else []:
