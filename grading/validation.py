@@ -21,7 +21,8 @@ import kubernetes_validate
 from grading.field_validation import validate_fields
 from grading.parsing import ParsedObject, Problem, shorten
 
-KUBERNETES_VERSION = "1.31"
+# The schemas of the Kubernetes the course runs (versions.yaml; courses/tests/test_versions.py checks).
+KUBERNETES_VERSION = "1.36"
 SCHEMA_ROOT = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
 MAX_ERRORS_PER_OBJECT = 20
 

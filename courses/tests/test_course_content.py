@@ -1,5 +1,5 @@
 """The Module 04 content itself: complete, structured as the outline says, and every YAML
-example a valid Kubernetes 1.31 object (strict: unknown fields fail)."""
+example a valid Kubernetes object of the course's version (versions.yaml) (strict: unknown fields fail)."""
 
 import re
 from pathlib import Path
@@ -13,7 +13,7 @@ from courses.content_files import read_course
 from courses.services import course_import
 
 COURSE_DIR = Path(settings.COURSE_CONTENT_DIR) / "kubernetes-fundamentals"
-K8S_VERSION = "1.31.0"
+K8S_VERSION = "1.36.0"
 MIN_PROSE_WORDS = 1500
 
 # The outline's topics, as each lesson's H2 headings, in order (issue 3).

@@ -294,3 +294,14 @@ def test_every_kind_cluster_in_the_course_runs_the_course_node_image():
     for file in course_files():
         problems += unpinned_kind_clusters(file.read_text(encoding="utf-8"), str(file.relative_to(COURSE)))
     assert not problems, "\n".join(problems)
+
+
+def test_the_grader_and_the_content_tests_validate_against_the_courses_kubernetes():
+    """Manifests are validated against the schemas of the Kubernetes the lessons run (kind's node
+    image), so a field the course's cluster accepts is not refused by the grader, or the reverse."""
+    from courses.tests.test_course_content import K8S_VERSION
+    from grading.validation import KUBERNETES_VERSION
+
+    minor = ".".join(norm(load_versions()["kubernetes"]["version"]).split(".")[:2])
+    assert minor == KUBERNETES_VERSION
+    assert K8S_VERSION.startswith(minor + ".")

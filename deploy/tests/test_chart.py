@@ -1,4 +1,4 @@
-"""The Helm chart: lint, render, validate against Kubernetes 1.31, and the security rules every
+"""The Helm chart: lint, render, validate against Kubernetes 1.36, and the security rules every
 container follows."""
 
 import ipaddress
@@ -23,7 +23,7 @@ from deploy.tests.conftest import (
     render,
 )
 
-KUBERNETES_VERSION = "1.31"
+KUBERNETES_VERSION = "1.36"
 # Kinds that are not in the Kubernetes OpenAPI schema (CRDs), with why they are not validated
 # here and what checks them instead.
 CRD_KINDS = {
