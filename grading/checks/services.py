@@ -82,9 +82,11 @@ def _target_port_problems(objects: Objects, service: dict, workloads: list[dict]
             if not port_matches(all_ports(spec), target):
                 declared = ", ".join(
                     f"{p.get('name') + ':' if p.get('name') else ''}{p.get('containerPort')}"
-                    for p in all_ports(spec)) or "none"
+                    for p in all_ports(spec))
+                declares = (f"declares container ports {declared}" if declared
+                            else "declares no container port")
                 problems.append(f"{ref(service)} port {port.get('port')} targets {target!r} but "
-                                f"{ref(workload)} declares container ports {declared}")
+                                f"{ref(workload)} {declares}")
                 break
     return count, problems
 
