@@ -104,7 +104,9 @@ def ingress_backends_exist(objects: Objects, *, points: float) -> CheckOutcome:
         for _host, backend in objects.ingress_backends(ing):
             total += 1
             svc_ref = backend.get("service") or {}
-            svc_name, port = svc_ref.get("name"), svc_ref.get("port") or {}
+            svc_name, port = svc_ref.get("name"), svc_ref.get("port")
+            # An Ingress backend's port is a mapping {number} or {name}; anything else names none.
+            port = port if isinstance(port, dict) else {}
             service = objects.get("Service", str(svc_name)) if svc_name else None
             if service is None:
                 bad.append(f"{ref(ing)} routes to Service/{svc_name}, which is not in the submission")
