@@ -94,18 +94,26 @@ def shaped(value: Any, key: str | None = None) -> Any:
 _DROP = object()
 
 
+def mapping(value: object) -> dict:
+    """`value` if it is a mapping, else an empty one (for helpers handed unshaped objects)."""
+    return value if isinstance(value, dict) else {}
+
+
+# name_of, ref and labels_of also serve the live grader and diagnostics on objects `Objects` never
+# shaped, so they check types themselves.
 def name_of(obj: dict) -> str:
-    meta = obj.get("metadata") or {}
+    meta = mapping(mapping(obj).get("metadata"))
     return str(meta.get("name") or meta.get("generateName") or "<unnamed>")
 
 
 def ref(obj: dict) -> str:
     """`Deployment/iris-classifier`: how messages name an object."""
-    return f"{obj.get('kind', '?')}/{name_of(obj)}"
+    return f"{mapping(obj).get('kind', '?')}/{name_of(obj)}"
 
 
 def labels_of(obj: dict) -> dict[str, str]:
-    return dict((obj.get("metadata") or {}).get("labels") or {})
+    labels = mapping(mapping(mapping(obj).get("metadata")).get("labels"))
+    return {k: v for k, v in labels.items() if isinstance(v, str)}
 
 
 def selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
@@ -163,15 +171,15 @@ class Objects:
 
     def pod_template(self, workload: dict) -> dict:
         """The pod spec's owner, `{"metadata": ..., "spec": ...}`, for any workload kind."""
-        spec = workload.get("spec") or {}
+        spec = mapping(workload.get("spec"))
         kind = workload.get("kind")
         if kind == "Pod":
-            template = {"metadata": workload.get("metadata") or {}, "spec": spec}
+            template = {"metadata": workload.get("metadata"), "spec": spec}
         elif kind == "CronJob":
-            template = ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
+            template = mapping(mapping(mapping(spec.get("jobTemplate")).get("spec")).get("template"))
         else:
-            template = spec.get("template") or {}
-        return {"metadata": template.get("metadata") or {}, "spec": template.get("spec") or {}}
+            template = mapping(spec.get("template"))
+        return {"metadata": mapping(template.get("metadata")), "spec": mapping(template.get("spec"))}
 
     def pod_labels(self, workload: dict) -> dict[str, str]:
         return labels_of(self.pod_template(workload))

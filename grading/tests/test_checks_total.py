@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 
 from grading.checks import REGISTRY, Objects
 from grading.checks.base import CheckOutcome
-from grading.checks.objects import shaped
+from grading.checks.objects import labels_of, name_of, ref, shaped
 from grading.tests.checks.builders import container, deployment, ingress, run, service
 from grading.tests.test_intake_totality import SOLUTIONS, USES, mutated
 
@@ -89,3 +89,10 @@ def test_well_typed_objects_are_handed_to_checks_as_they_are_not_copied():
     items = [deployment(), service(), ingress()]
     assert all(a is b for a, b in zip(Objects(items).items, items, strict=True))
     assert shaped(items[0]) is items[0]
+
+
+def test_naming_helpers_used_outside_the_checks_are_total():
+    # diagnostics, the live grader and the cluster code name objects Objects never shaped.
+    for obj in ({}, {"metadata": ["x"]}, {"metadata": None, "kind": 3}, {"metadata": {"labels": "a=b"}}):
+        assert ref(obj) and name_of(obj) == "<unnamed>" and labels_of(obj) == {}
+    assert labels_of({"metadata": {"labels": {"app": "api", "n": 1}}}) == {"app": "api"}
