@@ -77,6 +77,15 @@ def shaped(value: Any, key: str | None = None) -> Any:
         return value if isinstance(value, int) and not isinstance(value, bool) else _DROP
     if key in _MAPS and not isinstance(value, dict):
         return _DROP
+    if key == "selector":
+        # A LabelSelector (matchLabels, matchExpressions) or a Service's plain label map, whose
+        # keys are the user's: a label named `replicas` is text there, not a count.
+        out = {k: shaped(v, k) if k in ("matchLabels", "matchExpressions") else v
+               for k, v in value.items()
+               if k in ("matchLabels", "matchExpressions") or isinstance(v, str)}
+        out = {k: v for k, v in out.items() if v is not _DROP}
+        same = len(out) == len(value) and all(out[k] is value[k] for k in out)
+        return value if same else out
     if isinstance(value, dict):
         out, changed = {}, False
         for k, v in value.items():

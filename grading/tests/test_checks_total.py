@@ -96,3 +96,11 @@ def test_naming_helpers_used_outside_the_checks_are_total():
     for obj in ({}, {"metadata": ["x"]}, {"metadata": None, "kind": 3}, {"metadata": {"labels": "a=b"}}):
         assert ref(obj) and name_of(obj) == "<unnamed>" and labels_of(obj) == {}
     assert labels_of({"metadata": {"labels": {"app": "api", "n": 1}}}) == {"app": "api"}
+
+
+def test_a_service_selector_label_named_like_a_field_is_kept():
+    # A Service's selector keys are labels: `replicas: "3"` there is a label, not a bad count.
+    svc = service(selector={"app": "api", "replicas": "3", "name": "x"})
+    assert Objects([svc]).items[0]["spec"]["selector"] == {"app": "api", "replicas": "3", "name": "x"}
+    broken = service(selector={"app": "api", "tier": ["web"]})
+    assert Objects([broken]).items[0]["spec"]["selector"] == {"app": "api"}
