@@ -26,7 +26,8 @@ def gpu_limits(objects: Objects, *, points: float, resource: str = GPU, min: int
             continue
         seen.append(f"{label} limits {limit if limit is not None else 'unset'}, "
                     f"requests {request if request is not None else 'unset'}")
-        if limit is not None and limit >= min and limit == int(limit):
+        # to_integral_value, not int(): a limit of 1e999999999 would build a billion-digit int.
+        if limit is not None and limit >= min and limit == limit.to_integral_value():
             limit_ok = True
         if request is not None and request != limit:
             requests_ok = False

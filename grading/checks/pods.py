@@ -17,7 +17,12 @@ def quantity(value: object) -> Decimal | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
-        return Decimal(str(value))
+        try:
+            # Decimal(int) is exact at any size (str() stops at 4300 digits); a float as written.
+            number = Decimal(value) if isinstance(value, int) else Decimal(str(value))
+        except (ValueError, InvalidOperation):
+            return None
+        return number if number.is_finite() else None
     match = _QUANTITY.match(str(value).strip())
     if not match:
         return None
@@ -74,7 +79,8 @@ def port_matches(container_ports: list[dict], port: object) -> bool:
     """Does `port` (a number or a port name) name one of `container_ports`?"""
     if port is None:
         return False
-    if isinstance(port, int) or str(port).isdigit():
+    # isdecimal, not isdigit: "²" is a digit int() refuses.
+    if isinstance(port, int) or str(port).isdecimal():
         return any(p.get("containerPort") == int(port) for p in container_ports)
     return any(p.get("name") == port for p in container_ports)
 

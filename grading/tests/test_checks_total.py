@@ -8,6 +8,8 @@ an exception ends a submission "not graded". Bounded and derandomised so `make t
 """
 
 import json
+import time
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from grading.checks import REGISTRY, Objects
 from grading.checks.base import CheckOutcome
 from grading.checks.objects import labels_of, name_of, ref, shaped
+from grading.checks.pods import port_matches, quantity
 from grading.tests.checks.builders import container, deployment, ingress, run, service
 from grading.tests.test_intake_totality import SOLUTIONS, USES, mutated
 
@@ -104,3 +107,15 @@ def test_a_service_selector_label_named_like_a_field_is_kept():
     assert Objects([svc]).items[0]["spec"]["selector"] == {"app": "api", "replicas": "3", "name": "x"}
     broken = service(selector={"app": "api", "tier": ["web"]})
     assert Objects([broken]).items[0]["spec"]["selector"] == {"app": "api"}
+
+
+def test_absurd_numbers_are_judged_fast_not_crashed_on():
+    # An infinite or billion-digit GPU limit, a port written with a superscript digit: a verdict,
+    # quickly (int() of 1e999999999 would build a billion-digit number).
+    for limit in (float("inf"), "1e999999999", 10**5000):
+        gpu = container(resources={"limits": {"nvidia.com/gpu": limit}})
+        started = time.perf_counter()
+        outcome = run("gpu-limits", deployment(containers=[gpu]))
+        assert time.perf_counter() - started < 1 and isinstance(outcome.passed, bool)
+    assert quantity(float("inf")) is None and quantity(10**5000) == Decimal(10**5000)
+    assert not port_matches([{"name": "http", "containerPort": 2}], "²")
