@@ -48,6 +48,9 @@ _INTS = frozenset((
     "terminationGracePeriodSeconds", "nodePort", "hostPort", "weight",
 ))
 
+# A port is a number or a name (IntOrString), or in an Ingress backend a mapping {number, name}.
+_PORTS = frozenset(("port", "targetPort"))
+
 
 def shaped(value: Any, key: str | None = None) -> Any:
     """`value` (the field `key`'s) with every well-known field of its schema type, `_DROP` when
@@ -76,6 +79,8 @@ def shaped(value: Any, key: str | None = None) -> Any:
     if key in _INTS:
         return value if isinstance(value, int) and not isinstance(value, bool) else _DROP
     if key in _MAPS and not isinstance(value, dict):
+        return _DROP
+    if key in _PORTS and (isinstance(value, bool) or not isinstance(value, int | str | dict)):
         return _DROP
     if key == "selector":
         # A LabelSelector (matchLabels, matchExpressions) or a Service's plain label map, whose

@@ -106,7 +106,8 @@ def _scrape_config(objects: Objects, workload: dict) -> tuple[list[str], list[st
         for svc in services:
             if selector_matches(spec.get("selector"), dict((svc.get("metadata") or {}).get("labels") or {})):
                 names = {p.get("name") for p in (svc.get("spec") or {}).get("ports") or []}
-                if any(e.get("port") in names for e in spec.get("endpoints") or []):
+                if any(isinstance(e.get("port"), str) and e["port"] in names
+                       for e in spec.get("endpoints") or []):
                     ways.append(f"{ref(monitor)} via {ref(svc)}")
                 else:
                     problems.append(f"{ref(monitor)} scrapes a port {ref(svc)} doesn't name")

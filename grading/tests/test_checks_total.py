@@ -119,3 +119,11 @@ def test_absurd_numbers_are_judged_fast_not_crashed_on():
         assert time.perf_counter() - started < 1 and isinstance(outcome.passed, bool)
     assert quantity(float("inf")) is None and quantity(10**5000) == Decimal(10**5000)
     assert not port_matches([{"name": "http", "containerPort": 2}], "²")
+
+
+def test_a_service_monitor_endpoint_port_that_is_a_mapping_fails_naming_the_monitor():
+    monitor = {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": {"name": "m"},
+               "spec": {"selector": {"matchLabels": {"app": "api"}},
+                        "endpoints": [{"port": {"name": "http"}}]}}
+    outcome = run("prometheus-scrape", deployment(), service(), monitor)
+    assert not outcome.passed and "ServiceMonitor/m" in outcome.message
