@@ -40,12 +40,12 @@ _TEXT = frozenset((
     "kind", "apiVersion", "name", "generateName", "namespace", "image", "host", "secretName",
     "ingressClassName", "path", "pathType", "mountPath", "claimName", "storageClassName", "operator",
     "key", "effect", "type", "serviceName", "protocol", "volumeName", "prefix", "imagePullPolicy",
-    "restartPolicy", "schedulerName", "runtimeClassName", "priorityClassName", "subPath",
+    "restartPolicy", "schedulerName", "runtimeClassName", "priorityClassName", "subPath", "container",
 ))
 _INTS = frozenset((
     "replicas", "minReplicas", "maxReplicas", "containerPort", "number", "averageUtilization",
     "initialDelaySeconds", "periodSeconds", "timeoutSeconds", "failureThreshold", "successThreshold",
-    "terminationGracePeriodSeconds", "nodePort", "hostPort", "weight",
+    "terminationGracePeriodSeconds", "nodePort", "hostPort", "weight", "targetCPUUtilizationPercentage",
 ))
 
 # A port is a number or a name (IntOrString), or in an Ingress backend a mapping {number, name}.
