@@ -156,7 +156,7 @@ def _check_ip_block(obj: ParsedObject, path: list, denied: list) -> list[Problem
     if network is None:
         return problems
     # An `except` that carves a denied range out is fine: that traffic stays denied.
-    reachable = [str(d) for d in denied if _still_open(network, excepts, d)]
+    reachable = [str(d) for d in denied if still_open(network, excepts, d)]
     if reachable:
         problems.append(obj.problem(path + ["cidr"],
                                     f"{obj.ref}: ipBlock {cidr} includes {', '.join(reachable)}, which "
@@ -166,7 +166,7 @@ def _check_ip_block(obj: ParsedObject, path: list, denied: list) -> list[Problem
     return problems
 
 
-def _still_open(network, excepts: list, denied) -> bool:
+def still_open(network, excepts: list, denied) -> bool:
     """Whether `network` minus `excepts` still holds part of `denied`."""
     if network.version != denied.version or not network.overlaps(denied):
         return False

@@ -28,6 +28,10 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
+from grading.checks.objects import WORKLOAD_KINDS
+from grading.policy import pod_spec_path
+from grading.policy_network import parse_cidr, still_open
+
 MANAGED_BY = "app.kubernetes.io/managed-by"
 MANAGER = "podium"
 SUBMISSION = "podium.dev/submission"
@@ -465,8 +469,9 @@ def denied_egress(policy: dict, denied: tuple[str, ...]) -> list[str]:
 
     NetworkPolicies only allow, so the guardrails cannot deny a range a student policy opens:
     the cluster-wide AdminNetworkPolicy (chart) does, and this reads every policy in the
-    sandbox back after the apply so a submission that tries is failed, not graded."""
-    ranges = [ipaddress.ip_network(c, strict=False) for c in denied]
+    sandbox back after the apply so a submission that tries is failed, not graded. The range
+    arithmetic is the static policy's own (`policy_network`), so both stages agree."""
+    ranges = [n for n in map(parse_cidr, denied) if n is not None]
     found = []
     spec = policy.get("spec") if isinstance(policy.get("spec"), dict) else {}
     for direction, side in (("egress", "to"), ("ingress", "from")):
@@ -476,40 +481,27 @@ def denied_egress(policy: dict, denied: tuple[str, ...]) -> list[str]:
                 block = peer.get("ipBlock") if isinstance(peer, dict) else None
                 if not isinstance(block, dict):
                     continue
-                try:
-                    opened = ipaddress.ip_network(str(block.get("cidr")), strict=False)
-                    carved = [ipaddress.ip_network(str(e), strict=False) for e in block.get("except") or []]
-                except ValueError:
+                opened = parse_cidr(block.get("cidr"))
+                carved = [parse_cidr(e) for e in block.get("except") or []]
+                if opened is None or None in carved:
                     continue  # the API server refuses a malformed CIDR itself
-                for deny in ranges:
-                    if deny.version != opened.version or not opened.overlaps(deny):
-                        continue
-                    if any(c.version == deny.version and deny.subnet_of(c) for c in carved):
-                        continue
-                    found.append(f"spec.{direction}[{i}].{side}[{j}].ipBlock {opened} opens {deny}")
+                found += [f"spec.{direction}[{i}].{side}[{j}].ipBlock {opened} opens {deny}"
+                          for deny in ranges if still_open(opened, carved, deny)]
     return found
 
 
 # --- identity: student pods never run as the grader ------------------------------------------
 
-_POD_SPEC_PATHS = {
-    "Pod": ("spec",),
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-}
-
-
 def pod_spec(obj: dict) -> tuple[str, dict] | None:
-    """(dotted path, pod spec) of a workload, or None."""
-    path = _POD_SPEC_PATHS.get(str(obj.get("kind")))
+    """(dotted path, pod spec) of a workload, or None (the static policy's paths)."""
+    kind = str(obj.get("kind"))
+    if kind not in WORKLOAD_KINDS:
+        return None
+    path = pod_spec_path(kind)
     node = obj
-    for key in path or ():
+    for key in path:
         node = node.get(key) if isinstance(node, dict) else None
-    return (".".join(path), node) if path and isinstance(node, dict) else None
+    return (".".join(path), node) if isinstance(node, dict) else None
 
 
 def identity_problems(obj: dict) -> list[str]:
