@@ -45,9 +45,11 @@ run: demo
 	  echo ""; echo "  Podium is running at http://$(HOST):$(PORT)/"; echo ""; \
 	  DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
-## test: ruff, then pytest (PostgreSQL when DATABASE_URL is set, SQLite otherwise).
+## test: ruff, the layout contracts (lint-imports, pyproject.toml), then pytest (PostgreSQL when
+## DATABASE_URL is set, SQLite otherwise).
 test: install-dev helm
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-dev

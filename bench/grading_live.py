@@ -24,7 +24,8 @@ django.setup()
 from django.db.models import Count  # noqa: E402
 from fleet import grade_with_a_kill, queue_submissions  # noqa: E402
 
-from grading import conf, live  # noqa: E402
+from grading import conf  # noqa: E402
+from grading.live import grader as live  # noqa: E402
 from grading.management.commands.grade import collect_files  # noqa: E402
 from grading.models import Lab  # noqa: E402
 

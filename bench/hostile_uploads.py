@@ -36,7 +36,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from grading import conf, isolated  # noqa: E402
+from grading import conf  # noqa: E402
+from grading.intake import isolated  # noqa: E402
 from grading.labs import LabSpec  # noqa: E402
 from grading.pipeline import grade_static  # noqa: E402
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/live_overhead.py [--runs 100]
 
-The real `kubernetes` client (grading/cluster.py) against the test emulator on 127.0.0.1
+The real `kubernetes` client (grading/live/cluster.py) against the test emulator on 127.0.0.1
 (grading/tests/k8s_emulator.py): create the sandbox + its 8 guardrail objects, apply 15
 objects (dry run, then for real), read the state once, delete the sandbox. Prints p50/p95 per
 stage and in total. Target (issue 6): total p50 <= 300 ms. The emulator answers from memory,
@@ -27,8 +27,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from grading.cluster import Cluster  # noqa: E402
-from grading.sandbox import SandboxSpec  # noqa: E402
+from grading.live.cluster import Cluster  # noqa: E402
+from grading.live.sandbox import SandboxSpec  # noqa: E402
 from grading.tests.k8s_emulator import GRADER_TOKEN, KubernetesEmulator  # noqa: E402
 
 

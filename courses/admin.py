@@ -14,10 +14,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from courses import csv_export, progress, quiz_admin, services  # noqa: F401 - quiz_admin registers the quiz models
+from courses import csv_export, progress, services
 from courses.admin_base import ReadOnlyContentAdmin
 from courses.models import Cohort, Course, Enrollment, Lesson, QuizOverride
 from courses.models.cohorts import EnrollmentEvent
+from courses.quiz import admin as quiz_admin  # noqa: F401 - quiz_admin registers the quiz models
 
 
 def _teaches(user, cohort: Cohort) -> bool:

@@ -22,8 +22,8 @@ from courses.import_report import ImportReport, content_hash, update_if_changed
 from courses.markdown import render_markdown
 from courses.models import ChecklistTick, Cohort, Course, CourseVisit, Enrollment, Lesson, LessonCompletion
 from courses.models.cohorts import EnrollmentEvent
-from courses.quiz_files import read_quiz
-from courses.quiz_import import quiz_write
+from courses.quiz.files import read_quiz
+from courses.quiz.importer import quiz_write
 from courses.yaml_lines import ContentError, ContentErrors
 
 User = get_user_model()

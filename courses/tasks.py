@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from courses import quiz
+from courses.quiz import services as quiz
 
 
 @shared_task(name="courses.close_expired_quiz_attempts", acks_late=True, soft_time_limit=60,

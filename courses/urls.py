@@ -1,6 +1,7 @@
 from django.urls import path
 
-from courses import quiz_views, views
+from courses import views
+from courses.quiz import views as quiz_views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -40,7 +40,7 @@ def check_sandbox_settings(app_configs=None, **kwargs) -> list[checks.CheckMessa
     from django.conf import settings
 
     from grading import conf
-    from grading.sandbox import domain_overlap
+    from grading.live.sandbox import domain_overlap
 
     errors = []
     try:

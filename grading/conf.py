@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from grading.parsing import Limits
-from grading.pod_security import LEVELS as POD_SECURITY_LEVELS
+from grading.intake.parsing import Limits
+from grading.intake.pod_security import LEVELS as POD_SECURITY_LEVELS
 from lms.env import env, env_bool, env_int, env_list
 
 
@@ -25,9 +25,9 @@ def limits() -> Limits:
     )
 
 def parse_isolation():
-    """The child process that parses uploads (grading/isolated.py): GRADING_PARSE_MEMORY_MB of
+    """The child process that parses uploads (grading/intake/isolated.py): GRADING_PARSE_MEMORY_MB of
     address space above the started interpreter's, GRADING_PARSE_CPU_SECONDS of CPU."""
-    from grading.isolated import Isolation
+    from grading.intake.isolated import Isolation
 
     return Isolation(memory_mb=_int("GRADING_PARSE_MEMORY_MB", Isolation.memory_mb),
                      cpu_seconds=_int("GRADING_PARSE_CPU_SECONDS", Isolation.cpu_seconds))
@@ -89,13 +89,13 @@ def rate_limit() -> tuple[int, int] | None:
 
 @dataclass(frozen=True)
 class ClusterSettings:
-    """Where live grading runs. Read by grading/cluster.py (the only user of the client)."""
+    """Where live grading runs. Read by grading/live/cluster.py (the only user of the client)."""
 
     in_cluster: bool = False
     kubeconfig: str | None = None
     context: str | None = None
     request_timeout: float = 10.0
-    install: object = None  # grading.sandbox.Install (sandbox_install()); None: a dev install's
+    install: object = None  # grading.live.sandbox.Install (sandbox_install()); None: a dev install's
 
 
 def _setting(name: str, default: str) -> str:
@@ -108,8 +108,8 @@ def sandbox_install():
     in every sandbox's name and labels, so two installs on one cluster never touch each other's),
     GRADING_SANDBOX_PREFIX, GRADING_SANDBOX_LABEL ("key=value"), GRADING_SANDBOX_CLUSTERROLE (the
     applier's rules) and GRADING_SANDBOX_GRADER_CLUSTERROLE (the grader's own in a sandbox).
-    Unset, a development install's defaults (grading.sandbox.Install)."""
-    from grading.sandbox import Install
+    Unset, a development install's defaults (grading.live.sandbox.Install)."""
+    from grading.live.sandbox import Install
 
     default = Install()
     label = _setting("GRADING_SANDBOX_LABEL", f"{default.label_key}={default.label_value}")
@@ -151,7 +151,7 @@ def pod_security_for(lab) -> str:
 
 
 def sandbox_pod_security() -> str:
-    """The Pod Security Standard enforced in sandboxes (pinned version in grading/sandbox.py)."""
+    """The Pod Security Standard enforced in sandboxes (pinned version in grading/live/sandbox.py)."""
     level = str(getattr(settings, "GRADING_SANDBOX_POD_SECURITY",
                         env("GRADING_SANDBOX_POD_SECURITY", "restricted"))).strip().lower()
     if level not in POD_SECURITY_LEVELS:
@@ -171,8 +171,8 @@ def stuck_terminating_seconds() -> int:
 # 169.254.169.254). Operators set their cluster's own service CIDR here, plus the nodes' and the
 # API server's IPs (comma-separated); the chart passes the same list to its AdminNetworkPolicy.
 def sandbox_denied_cidrs() -> tuple[str, ...]:
-    from grading.sandbox import DEFAULT_DENIED_CIDRS as DEFAULT_SANDBOX_DENIED_CIDRS
-    from grading.sandbox import parse_cidrs
+    from grading.live.sandbox import DEFAULT_DENIED_CIDRS as DEFAULT_SANDBOX_DENIED_CIDRS
+    from grading.live.sandbox import parse_cidrs
 
     value = getattr(settings, "GRADING_SANDBOX_DENIED_CIDRS", None)
     if value is None:

@@ -4,7 +4,7 @@ here (sizes, names); parsing is the pipeline's job, in the worker."""
 from django import forms
 
 from grading.conf import limits
-from grading.parsing import PASTE_NAME, README_NAMES, TAR_SUFFIXES, YAML_SUFFIXES, ZIP_SUFFIXES
+from grading.intake.parsing import PASTE_NAME, README_NAMES, TAR_SUFFIXES, YAML_SUFFIXES, ZIP_SUFFIXES
 
 ACCEPT = ",".join(YAML_SUFFIXES + ZIP_SUFFIXES + TAR_SUFFIXES + (".md",))
 

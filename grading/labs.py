@@ -16,7 +16,7 @@ from courses.schema import SLUG_RE, Choice, Optional, Slug, validate
 from courses.yaml_lines import ContentError, ContentErrors, LocatedYaml, load_located
 from grading.checks.base import bind_params
 
-# Results of live checks (grading.live_checks) are stored next to the lab's own checks under
+# Results of live checks (grading.live.checks) are stored next to the lab's own checks under
 # ids with this prefix; lab files may not use it.
 LIVE_CHECK_PREFIX = "live-"
 

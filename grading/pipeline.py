@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from grading import labs
-from grading.isolated import Isolation, parse_isolated
+from grading.intake.isolated import Isolation, parse_isolated
+from grading.intake.parsing import Limits, ParsedObject, ParseResult, Problem, parse_submission, shorten
+from grading.intake.policy import DEFAULT_DENIED_CIDRS, SandboxPolicy, check_policy
+from grading.intake.validation import KUBERNETES_VERSION, validate_objects
 from grading.labs import LabSpec
-from grading.parsing import Limits, ParsedObject, ParseResult, Problem, parse_submission, shorten
-from grading.policy import DEFAULT_DENIED_CIDRS, SandboxPolicy, check_policy
-from grading.validation import KUBERNETES_VERSION, validate_objects
 
 logger = logging.getLogger(__name__)
 

@@ -29,8 +29,9 @@ from courses.import_report import content_hash
 from courses.markdown import LESSON_LINK_RE, render_markdown
 from courses.models import Course
 from courses.yaml_lines import ContentError, ContentErrors
-from grading import conf, live
+from grading import conf
 from grading.labs import CheckSpec, LabSpec, ManualSpec, lab_dirs, read_lab
+from grading.live import grader as live
 from grading.models import CheckResult, Lab, LabCheck, ManualItem, Submission, SubmissionFile
 from grading.pipeline import GradeReport, grade_static
 
@@ -335,7 +336,7 @@ def submission_run(submission_id: int, token: str) -> str:
 
 def _grade_live(submission: Submission, spec: LabSpec, report: GradeReport, settings, pod_security: str,
                 on_stage, lesson_url: Callable[[str], str]) -> None:
-    """The live stage: sandbox, apply, wait, observe, judge, teardown (grading/live.py).
+    """The live stage: sandbox, apply, wait, observe, judge, teardown (grading/live/grader.py).
     ClusterUnavailable propagates (a ConnectionError: the task retries, then "not graded")."""
     parsed = report.objects  # as the static stage read them
     result = live.grade_live(live.cluster_for(settings), submission_id=submission.pk, lab=spec.slug,

@@ -99,8 +99,8 @@ def grade_submission(self, submission_id: int, token: str | None = None) -> str:
 def _warm_schemas(**_kwargs) -> None:
     """Build the schema validators of the allowed kinds once per worker process, so the first
     submission a worker grades is as fast as the others."""
-    from grading.policy import ALLOWED
-    from grading.validation import KUBERNETES_VERSION, warm
+    from grading.intake.policy import ALLOWED
+    from grading.intake.validation import KUBERNETES_VERSION, warm
 
     warm(KUBERNETES_VERSION, [(kind, api_version) for api_version, kind in ALLOWED])
 
@@ -141,7 +141,7 @@ def reap_sandboxes() -> dict:
     being deleted, and report namespaces stuck in Terminating."""
     import datetime
 
-    from grading import live
+    from grading.live import grader as live
 
     settings = conf.cluster_settings()
     if settings is None:

@@ -15,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from courses.models import Course
 from grading import conf, selectors, services
 from grading.forms import SubmissionForm
-from grading.policy import SandboxPolicy, describe_rules
+from grading.intake.policy import SandboxPolicy, describe_rules
 
 POLL_SECONDS = 1
 

@@ -2,7 +2,7 @@
 
 Correct options, accepted answers and explanations live only here, server-side; pages show
 them only in the full review of a submitted attempt, which a student reaches only after
-passing or using their last allowed attempt (courses.quiz.review_level).
+passing or using their last allowed attempt (courses.quiz.services.review_level).
 """
 
 from django.conf import settings
@@ -11,7 +11,7 @@ from django.db import models
 
 from courses.models.cohorts import Cohort
 from courses.models.content import Course
-from courses.quiz_files import MAX_COOLDOWN_HOURS
+from courses.quiz.files import MAX_COOLDOWN_HOURS
 
 
 def pass_score(questions: int, percent: int) -> int:

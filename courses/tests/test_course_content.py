@@ -151,8 +151,8 @@ def _containers(doc: dict) -> list[dict]:
 
 @pytest.mark.django_db
 def test_the_module_quiz_bank_draws_25_questions_covering_every_topic():
-    from courses import quiz as quiz_service
     from courses.models import Course
+    from courses.quiz import services as quiz_service
 
     course_import(path=COURSE_DIR)
     quiz = Course.objects.get(slug="kubernetes-fundamentals").quiz

@@ -8,9 +8,9 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from courses import quiz as quiz_service
 from courses.models import Cohort, Enrollment
 from courses.models.cohorts import EnrollmentEvent
+from courses.quiz import services as quiz_service
 from courses.services import cohort_enroll_emails, ensure_instructor_group
 from courses.tests.conftest import make_user, write_course
 from grading.services import grant_instructor_permissions

@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from courses import quiz as quiz_service
 from courses.models import Answer, Attempt, Question, QuizOverride
-from courses.quiz_files import normalise
+from courses.quiz import services as quiz_service
+from courses.quiz.files import normalise
 from courses.services import course_import
 from courses.tests.conftest import QUIZ_YAML, write_course
 from courses.yaml_lines import ContentErrors

@@ -8,11 +8,11 @@ import pytest
 import yaml
 from django.urls import reverse
 
-from courses import quiz as quiz_service
-from courses import quiz_answers
 from courses.models import Answer, Course, Question
-from courses.quiz import is_correct
-from courses.quiz_files import normalise
+from courses.quiz import services as quiz_service
+from courses.quiz.files import normalise
+from courses.quiz import answers as quiz_answers
+from courses.quiz.services import is_correct
 from courses.services import course_import
 from courses.tests.conftest import QUIZ_YAML
 from courses.tests.test_course_content import COURSE_DIR

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import yaml
 
-from courses import quiz as quiz_service
+from courses.quiz import services as quiz_service
 from courses.tests.test_course_content import COURSE_DIR
 
 DATA = yaml.safe_load((COURSE_DIR / "quiz.yaml").read_text())

@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from courses import quiz as quiz_service
 from courses.models import Attempt, Enrollment, Question, Quiz, QuizOverride
+from courses.quiz import services as quiz_service
 from courses.services import course_import
 from courses.tests.conftest import QUIZ_YAML, write_course
 from courses.yaml_lines import ContentErrors

@@ -2,7 +2,7 @@
 
 import pytest
 
-from courses.quiz_stats import analyse, pearson
+from courses.quiz.stats import analyse, pearson
 
 # Four students, three questions, everyone sees every question (a fixed test).
 ATTEMPTS = [

@@ -300,7 +300,7 @@ def test_the_grader_and_the_content_tests_validate_against_the_courses_kubernete
     """Manifests are validated against the schemas of the Kubernetes the lessons run (kind's node
     image), so a field the course's cluster accepts is not refused by the grader, or the reverse."""
     from courses.tests.test_course_content import K8S_VERSION
-    from grading.validation import KUBERNETES_VERSION
+    from grading.intake.validation import KUBERNETES_VERSION
 
     minor = ".".join(norm(load_versions()["kubernetes"]["version"]).split(".")[:2])
     assert minor == KUBERNETES_VERSION

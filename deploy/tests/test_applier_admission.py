@@ -19,7 +19,8 @@ import pytest
 import yaml
 
 from deploy.tests.conftest import ROOT, parse, render
-from grading import policy, policy_network, sandbox
+from grading.intake import policy, policy_network
+from grading.live import sandbox
 
 SUBMISSION = 7
 # The chart's default install id for release podium in namespace podium: sha256 of "<ns>/<name>".
@@ -133,7 +134,7 @@ def _values() -> dict:
 
 def _as_applied(obj: dict) -> dict:
     """An object as the API server's validating admission sees it when the grader applies it:
-    in the sandbox namespace, Ingress hosts and class rewritten (grading/sandbox.py
+    in the sandbox namespace, Ingress hosts and class rewritten (grading/live/sandbox.py
     IngressRewrite), and the defaults the API server fills in before admission."""
     grading = _values()["grading"]
     rewrite = sandbox.IngressRewrite(submission_id=SUBMISSION, lab_domain=LAB_DOMAIN,
@@ -427,7 +428,7 @@ def test_allowed_neighbours_of_the_hostile_objects_are_admitted(applier_policy):
                          "ports": [{"port": 5432}]}]),
         _netpol(egress=[{"to": [{"ipBlock": {"cidr": "203.0.113.0/24"}}]}]),
         _netpol(egress=[{"to": [{"ipBlock": {"cidr": "2001:db8::/32"}}]}]),
-        # The course's "internet on 443, internals carved out" (lesson 05), as grading/policy.py admits it.
+        # The course's "internet on 443, internals carved out" (lesson 05), as intake/policy.py admits it.
         _netpol(egress=[{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [
             "169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]}}],
             "ports": [{"protocol": "TCP", "port": 443}]}]),
@@ -448,7 +449,7 @@ def test_allowed_neighbours_of_the_hostile_objects_are_admitted(applier_policy):
         assert applier_policy.review(obj).messages == [], obj
 
 
-# --- the chart's values mirror grading/policy.py -------------------------------------------
+# --- the chart's values mirror grading/intake/policy.py -------------------------------------------
 
 def test_the_cel_ingress_annotation_allowlist_is_the_static_policys(applier_policy):
     values = _values()["grading"]["sandboxIngressAnnotations"]

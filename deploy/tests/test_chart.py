@@ -250,7 +250,7 @@ def test_grader_impersonates_the_applier_only_through_a_role_bound_inside_a_sand
     assert not cluster_bound & {"podium-podium-sandbox-grader", "podium-podium-sandbox"}
     for role in (_grader_role(default_chart), _grader_sandbox_role(default_chart)):
         assert not any("*" in r["verbs"] or "*" in r["resources"] for r in role["rules"])
-    from grading.sandbox import APPLIER
+    from grading.live.sandbox import APPLIER
 
     assert APPLIER == "podium-applier"
 
@@ -287,7 +287,7 @@ def test_sandbox_roles_are_the_adapters_rules_and_the_grader_may_only_bind_them(
     """RBAC forbids granting permissions one does not hold, unless one may `bind` the role: the
     workers may bind exactly the two sandbox ClusterRoles (inside sandboxes: the admission
     policy), so they hold neither the applier's `*` nor the in-sandbox reads themselves."""
-    from grading.sandbox import APPLIER_RULES, GRADER_SANDBOX_RULES, Install
+    from grading.live.sandbox import APPLIER_RULES, GRADER_SANDBOX_RULES, Install
 
     sandbox_role, grader_sandbox = _sandbox_role(default_chart), _grader_sandbox_role(default_chart)
     assert sandbox_role["rules"] == APPLIER_RULES
@@ -313,7 +313,7 @@ def test_grader_rbac_covers_every_kind_the_cluster_adapter_reads_and_grants_noth
     adapter makes (create, retry, apply, tamper check, observe, logs, teardown, reap with a
     finalizer on every kind) is authorized for the grader's ServiceAccount (else it raises), and
     every verb the chart grants it, cluster-wide or in a sandbox, is one of those calls."""
-    from grading.cluster import KINDS, Cluster
+    from grading.live.cluster import KINDS, Cluster
     from grading.tests.k8s_emulator import GRADER_TOKEN, KubernetesEmulator
     from grading.tests.test_sandbox_identity import grader_calls, unused_grants
 
@@ -346,7 +346,7 @@ def test_cluster_access_without_the_admission_policy_does_not_render():
 
 
 def test_admission_policy_confines_the_grader_to_labelled_sandbox_namespaces(default_chart):
-    from grading.sandbox import INSTALL, MANAGED_BY, MANAGER, Install, namespace_name
+    from grading.live.sandbox import INSTALL, MANAGED_BY, MANAGER, Install, namespace_name
 
     policy = default_chart.get("ValidatingAdmissionPolicy", "podium-podium-grader-sandboxes")
     binding = default_chart.get("ValidatingAdmissionPolicyBinding", "podium-podium-grader-sandboxes")
@@ -409,7 +409,7 @@ def test_two_releases_on_one_cluster_do_not_collide(default_chart):
     assert cluster_scoped(default_chart) and not cluster_scoped(default_chart) & cluster_scoped(other)
     a, b = prefix(default_chart), prefix(other)
     assert a != b and not a.startswith(b) and not b.startswith(a)
-    from grading import sandbox
+    from grading.live import sandbox
 
     a_install = sandbox.Install(install_id=a.removeprefix("podium-sub-").rstrip("-"))
     b_install = sandbox.Install(install_id=b.removeprefix("podium-sub-").rstrip("-"))
@@ -428,7 +428,7 @@ def test_applier_admission_policy_is_bound_with_deny_and_fails_closed(default_ch
 
 
 def test_sandbox_isolation_settings_reach_every_podium_container(default_chart):
-    from grading.sandbox import DEFAULT_DENIED_CIDRS
+    from grading.live.sandbox import DEFAULT_DENIED_CIDRS
 
     data = default_chart.get("ConfigMap", "podium-config")["data"]
     assert data["GRADING_SANDBOX_DOMAIN"] == "sandbox.podium-labs.test"
@@ -483,7 +483,7 @@ def render_for_a_cluster_serving(api: str, *sets: str) -> Rendered:
 
 
 def test_admin_network_policy_denies_sandbox_egress_to_the_denied_ranges_and_nodes():
-    from grading.sandbox import DEFAULT_DENIED_CIDRS, MANAGED_BY, MANAGER
+    from grading.live.sandbox import DEFAULT_DENIED_CIDRS, MANAGED_BY, MANAGER
 
     (anp,) = render_for_a_cluster_serving(ANP_API).of_kind("AdminNetworkPolicy")
     assert anp["apiVersion"] == "policy.networking.k8s.io/v1alpha1"

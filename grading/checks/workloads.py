@@ -43,7 +43,7 @@ def selector_matches_template(objects: Objects, *, points: float, name: str | No
     """Each workload's spec.selector picks its own pods, for good: it matches the pod template's
     labels, names no version (the selector is immutable) and matches no other workload's pods.
     A selector that misses its template is refused at intake, as by the API server
-    (grading/field_validation.py); the other two are accepted by a cluster and fail later."""
+    (grading/intake/field_validation.py); the other two are accepted by a cluster and fail later."""
     if name:
         workload, which = target_workload(objects, None, name)
         targets = [workload] if workload else []

@@ -1,4 +1,4 @@
-"""A Kubernetes API emulator for tests: the subset grading/cluster.py uses, over real HTTP.
+"""A Kubernetes API emulator for tests: the subset grading/live/cluster.py uses, over real HTTP.
 
 No cluster can run on our machines (see docs/cluster-testing.md), so contract tests drive the
 real `kubernetes` client against this server on 127.0.0.1. It keeps objects in memory and
@@ -976,7 +976,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(raw)
 
-    do_GET = do_POST = do_PATCH = do_DELETE = _serve  # what grading/cluster.py sends
+    do_GET = do_POST = do_PATCH = do_DELETE = _serve  # what grading/live/cluster.py sends
 
 
 def main() -> None:

@@ -11,9 +11,9 @@ import zlib
 
 import pytest
 
-from grading.isolated import Isolation, run_isolated
+from grading.intake.isolated import Isolation, run_isolated
+from grading.intake.parsing import MAX_NAME_CHARS, SHOWN_NAME_CHARS, Limits, Problem, parse_submission
 from grading.labs import LabSpec
-from grading.parsing import MAX_NAME_CHARS, SHOWN_NAME_CHARS, Limits, Problem, parse_submission
 from grading.pipeline import MAX_ERRORS, MAX_MESSAGE_CHARS, GradeReport, grade_static
 from grading.tests.conftest import submit
 

@@ -1,13 +1,13 @@
-"""Contract tests of grading/cluster.py: the real `kubernetes` client over HTTP against the
+"""Contract tests of grading/live/cluster.py: the real `kubernetes` client over HTTP against the
 emulator on 127.0.0.1 (grading/tests/k8s_emulator.py)."""
 
 import datetime
 
 import pytest
 
-from grading import sandbox
-from grading.cluster import ApiException, Cluster, ClusterError, ClusterUnavailable
-from grading.sandbox import SandboxSpec
+from grading.live import sandbox
+from grading.live.cluster import ApiException, Cluster, ClusterError, ClusterUnavailable
+from grading.live.sandbox import SandboxSpec
 from grading.tasks import TRANSIENT
 from grading.tests.k8s_emulator import GRADER_TOKEN, ApiError, KubernetesEmulator
 
@@ -319,7 +319,7 @@ def test_a_refusal_of_the_grader_itself_is_a_grader_error_not_a_retry(emu, clust
 
 
 def test_the_reaper_deletes_expired_sandboxes_releases_finalizers_and_reports_stuck_ones(emu, cluster):
-    from grading.live import reap
+    from grading.live.grader import reap
 
     cluster.create_sandbox(SPEC)  # expires at 12:05
     held = SandboxSpec(43, "lab", expires_at=NOW)

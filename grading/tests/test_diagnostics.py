@@ -1,8 +1,8 @@
 """Diagnostics and live checks: pure functions of an observed state."""
 
-from grading.cluster import ObservedState
-from grading.diagnostics import diagnose, settled
-from grading.live_checks import live_checks
+from grading.live.checks import live_checks
+from grading.live.cluster import ObservedState
+from grading.live.diagnostics import diagnose, settled
 
 NS = "podium-sub-1"
 

@@ -69,8 +69,8 @@ def admin_configuration():
 def cluster(admin_configuration):
     """The grader as deployed: the chart's identity installed by the admin, then a Cluster that
     authenticates as the grader's ServiceAccount (never as the admin)."""
-    from grading.cluster import ApiException, Cluster
-    from grading.sandbox import Install
+    from grading.live.cluster import ApiException, Cluster
+    from grading.live.sandbox import Install
 
     admin = Cluster.for_configuration(copy.deepcopy(admin_configuration))
     try:
@@ -105,8 +105,9 @@ def cluster(admin_configuration):
 
 
 def grade(cluster, lab_slug: str, folder: Path):
-    from grading import labs, live
+    from grading import labs
     from grading.labs import read_lab
+    from grading.live import grader as live
     from grading.pipeline import grade_static
 
     lab = read_lab(LABS / lab_slug)
@@ -137,7 +138,7 @@ def wait_gone(cluster, namespace: str, seconds: float = 120) -> bool:
         if namespace not in [s.name for s in cluster.sandboxes()]:
             return True
         # What the reaper's next pass does: once the pods have stopped, release the grader's own
-        # RoleBinding, the last thing holding a torn-down sandbox (grading/cluster.py).
+        # RoleBinding, the last thing holding a torn-down sandbox (grading/live/cluster.py).
         cluster.clear_finalizers(namespace, students=False)
         time.sleep(2)
     return False
@@ -154,11 +155,11 @@ def test_the_first_activity_reference_solution_passes_live(cluster):
 
 
 def test_a_deployment_whose_selector_misses_its_template_is_refused_by_the_dry_run(cluster):
-    # Static validation refuses it first (grading/field_validation.py, issue 13), so the object goes
+    # Static validation refuses it first (grading/intake/field_validation.py, issue 13), so the object goes
     # to the cluster directly: the dry run must agree, in the same words.
     import yaml
 
-    from grading import live
+    from grading.live import grader as live
 
     solution = LABS / "activity-1-first-deployment" / "solution" / "iris-deployment.yaml"
     deployment = yaml.safe_load(solution.read_text())
@@ -180,7 +181,7 @@ def test_the_practical_reference_solution_passes_live(cluster):
 
 
 def test_no_sandbox_is_left_behind(cluster):
-    from grading.live import reap
+    from grading.live.grader import reap
 
     reap(
         cluster,
@@ -198,7 +199,7 @@ def test_no_sandbox_is_left_behind(cluster):
 
 @pytest.fixture
 def box(cluster):
-    from grading.sandbox import SandboxSpec
+    from grading.live.sandbox import SandboxSpec
 
     spec = SandboxSpec(
         submission_id=next(_ids), lab="e2e-hostile", pod_security=POD_SECURITY,
@@ -264,8 +265,8 @@ def test_the_applier_cannot_write_service_accounts(cluster, box):
 
 def test_the_grader_may_not_write_a_role_of_its_own(cluster, box):
     """Issue 19 item 1: the old per-sandbox Role with verbs ["*"] is what a real API server refused."""
-    from grading.cluster import ApiException
-    from grading.sandbox import APPLIER_RULES, GUARDRAIL_MANAGER
+    from grading.live.cluster import ApiException
+    from grading.live.sandbox import APPLIER_RULES, GUARDRAIL_MANAGER
 
     role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
             "metadata": {"name": "podium-applier"}, "rules": APPLIER_RULES}
@@ -276,8 +277,8 @@ def test_the_grader_may_not_write_a_role_of_its_own(cluster, box):
 
 def test_the_grader_impersonates_the_applier_only_inside_a_sandbox(cluster, box):
     """Issue 19 item 2."""
-    from grading.cluster import ApiException
-    from grading.sandbox import applier_username
+    from grading.live.cluster import ApiException
+    from grading.live.sandbox import applier_username
 
     assert cluster._call("GET", f"/api/v1/namespaces/{box.namespace}/configmaps",
                          as_user=applier_username(box.namespace))["items"] is not None
@@ -288,7 +289,7 @@ def test_the_grader_impersonates_the_applier_only_inside_a_sandbox(cluster, box)
 
 def test_the_grader_cannot_create_a_namespace_outside_its_sandbox_names(cluster):
     """Issue 19 items 3-4: the admission policy, not RBAC, confines the grader's namespaces."""
-    from grading.cluster import ApiException
+    from grading.live.cluster import ApiException
 
     outside = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"not-a-sandbox-{next(_ids)}"}}
     with pytest.raises(ApiException) as caught:
@@ -297,7 +298,7 @@ def test_the_grader_cannot_create_a_namespace_outside_its_sandbox_names(cluster)
 
 
 def test_a_pod_as_the_grader_is_refused_before_the_cluster(cluster):
-    from grading import live
+    from grading.live import grader as live
 
     as_grader = _pod("as-grader", serviceAccountName="podium-applier")
     result = live.grade_live(cluster, submission_id=next(_ids), lab="e2e-hostile", time_limit=5,
@@ -308,7 +309,7 @@ def test_a_pod_as_the_grader_is_refused_before_the_cluster(cluster):
 
 def test_ingress_hosts_are_served_under_the_sandbox_domain(cluster, box):
     from grading import conf
-    from grading.sandbox import IngressRewrite
+    from grading.live.sandbox import IngressRewrite
 
     domain, ingress_class = conf.sandbox_domain(), conf.sandbox_ingress_class()
     rewrite = IngressRewrite(box.submission_id, "podium.test", domain, ingress_class)
@@ -333,7 +334,7 @@ def test_the_quota_counts_network_policies(cluster, box):
 
 
 def test_the_reaper_releases_finalizers_students_set(cluster, box):
-    from grading.live import reap
+    from grading.live.grader import reap
 
     held = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "held", "finalizers": ["x.io/y"]}},
             _policy("held", {"podSelector": {}}) | {"metadata": {"name": "held", "finalizers": ["x.io/y"]}}]

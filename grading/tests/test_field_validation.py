@@ -1,5 +1,5 @@
 """The API server's field validations that the OpenAPI schema does not express
-(grading/field_validation.py): one test per rule, each on a minimal manifest that the schema
+(grading/intake/field_validation.py): one test per rule, each on a minimal manifest that the schema
 accepts and `kubectl apply` refuses. Each would pass validation before field_validation existed."""
 
 import json
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from grading.field_validation import parse_quantity, port_name_problem
+from grading.intake.field_validation import parse_quantity, port_name_problem
+from grading.intake.parsing import Limits, parse_submission
+from grading.intake.validation import KUBERNETES_VERSION, validate_objects
 from grading.labs import read_lab
-from grading.parsing import Limits, parse_submission
 from grading.pipeline import grade_static
-from grading.validation import KUBERNETES_VERSION, validate_objects
 
 POD = """\
 apiVersion: v1

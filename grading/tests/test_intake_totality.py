@@ -17,12 +17,12 @@ from yaml.nodes import MappingNode
 
 from grading.checks import REGISTRY, Objects
 from grading.checks.base import CheckOutcome
-from grading.field_validation import validate_fields
+from grading.intake.field_validation import validate_fields
+from grading.intake.parsing import Limits, ParsedObject, parse_submission
+from grading.intake.policy import SandboxPolicy, check_policy
+from grading.intake.validation import KUBERNETES_VERSION, validate_objects
 from grading.labs import read_lab
-from grading.parsing import Limits, ParsedObject, parse_submission
 from grading.pipeline import grade_static
-from grading.policy import SandboxPolicy, check_policy
-from grading.validation import KUBERNETES_VERSION, validate_objects
 
 LABS = sorted(p for p in (Path(__file__).resolve().parents[2]
                           / "courses/content/kubernetes-fundamentals/labs").iterdir() if p.is_dir())

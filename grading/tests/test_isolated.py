@@ -8,9 +8,9 @@ import signal
 import pytest
 
 from grading import conf
-from grading.isolated import Isolation, parse_isolated, run_isolated
+from grading.intake.isolated import Isolation, parse_isolated, run_isolated
+from grading.intake.parsing import Limits, parse_submission
 from grading.labs import LabSpec
-from grading.parsing import Limits, parse_submission
 from grading.pipeline import grade_static
 from grading.tests.conftest import GOOD
 

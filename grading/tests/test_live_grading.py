@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from courses.services import course_import
-from grading import live, tasks
+from grading import tasks
+from grading.live import grader as live
 from grading.models import Lab, Submission
 from grading.tests.conftest import GOOD, submit
 from grading.tests.k8s_controllers import play
@@ -184,7 +185,7 @@ def test_pods_the_cluster_refuses_fail_with_the_pod_security_diagnosis(
 ):
     # The static check is a convenience; the cluster's admission is the authority. A rule the
     # static check does not model must still end in a clear diagnosis.
-    monkeypatch.setattr("grading.policy.check_pod_security", lambda *args: [])
+    monkeypatch.setattr("grading.intake.policy.check_pod_security", lambda *args: [])
     submission = submit(alice, quick_lab, [("d.yaml", NOT_RESTRICTED)])
     assert submission.status == Status.FAILED
     text = notes(submission)
@@ -246,7 +247,7 @@ def test_an_api_outage_outlasting_the_retries_ends_not_graded(alice, quick_lab, 
 def test_the_reaper_task_deletes_what_a_killed_worker_left_behind(live_cluster, settings):
     import datetime
 
-    from grading.sandbox import SandboxSpec
+    from grading.live.sandbox import SandboxSpec
 
     cluster = live.cluster_for(tasks.conf.cluster_settings())
     past = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1)

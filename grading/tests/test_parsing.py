@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from grading.parsing import Limits, parse_submission
+from grading.intake.parsing import Limits, parse_submission
 
 LIMITS = Limits()
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from grading.parsing import Limits, parse_submission
-from grading.policy import SandboxPolicy, check_policy
+from grading.intake.parsing import Limits, parse_submission
+from grading.intake.policy import SandboxPolicy, check_policy
 
 RESTRICTED_POD = """\
 apiVersion: v1

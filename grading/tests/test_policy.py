@@ -1,7 +1,7 @@
 import pytest
 
-from grading.parsing import Limits, parse_submission
-from grading.policy import SandboxPolicy, check_policy, host_in_domain
+from grading.intake.parsing import Limits, parse_submission
+from grading.intake.policy import SandboxPolicy, check_policy, host_in_domain
 
 POD = """\
 apiVersion: v1

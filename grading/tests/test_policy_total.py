@@ -11,8 +11,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grading.parsing import Limits, ParsedObject, parse_submission
-from grading.policy import SandboxPolicy, check_policy
+from grading.intake.parsing import Limits, ParsedObject, parse_submission
+from grading.intake.policy import SandboxPolicy, check_policy
 
 LABS = Path(__file__).resolve().parents[2] / "courses/content/kubernetes-fundamentals/labs"
 

@@ -5,8 +5,8 @@ import ipaddress
 
 import pytest
 
-from grading.parsing import Limits, parse_submission
-from grading.policy import (
+from grading.intake.parsing import Limits, parse_submission
+from grading.intake.policy import (
     DEFAULT_DENIED_CIDRS,
     INGRESS_ANNOTATIONS_ALLOWED,
     MANAGED_BY_LABEL,

@@ -9,9 +9,10 @@ import json
 
 import pytest
 
-from grading import live, sandbox
-from grading.cluster import ApiException, Cluster, ClusterUnavailable
-from grading.sandbox import Quota, SandboxSpec
+from grading.live import grader as live
+from grading.live import sandbox
+from grading.live.cluster import ApiException, Cluster, ClusterUnavailable
+from grading.live.sandbox import Quota, SandboxSpec
 from grading.tests.k8s_emulator import GRADER_TOKEN, GRADER_USER, KubernetesEmulator
 
 NOW = datetime.datetime(2026, 11, 1, 12, 0, tzinfo=datetime.UTC)

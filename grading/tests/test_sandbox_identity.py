@@ -11,9 +11,10 @@ import json
 
 import pytest
 
-from grading import live, sandbox
-from grading.cluster import ApiException, Cluster, ClusterError
-from grading.sandbox import Install, SandboxSpec
+from grading.live import grader as live
+from grading.live import sandbox
+from grading.live.cluster import ApiException, Cluster, ClusterError
+from grading.live.sandbox import Install, SandboxSpec
 from grading.tests.k8s_emulator import GRADER_TOKEN, GRADER_USER, KubernetesEmulator
 
 NOW = datetime.datetime(2026, 11, 1, 12, 0, tzinfo=datetime.UTC)
@@ -55,7 +56,7 @@ def test_the_grader_is_told_who_it_is_by_the_api_server(grader):
 
 
 def test_the_old_star_verbs_role_in_a_sandbox_is_refused_as_an_escalation(emu, grader):
-    """What grading/sandbox.py created before: a Role with verbs ["*"] on the student kinds. Even
+    """What grading/live/sandbox.py created before: a Role with verbs ["*"] on the student kinds. Even
     with the old chart's right to create Roles, the grader holds no such rules, nor `escalate`:
     the API server answers 403, so every live grade ended "not graded"."""
     emu.put(
@@ -342,7 +343,7 @@ def test_two_installs_on_one_cluster_never_see_each_others_sandboxes(emu):
 
 
 def grader_calls(emu: KubernetesEmulator, grader: Cluster) -> set[tuple[str, str, str, str | None]]:
-    """Drive every call grading/cluster.py makes (create, retry, apply, tamper check, observe with
+    """Drive every call grading/live/cluster.py makes (create, retry, apply, tamper check, observe with
     logs, teardown, reap of a sandbox whose every kind holds a finalizer) as the grader, and
     return what RBAC let through for it: (verb, API group, resource, name)."""
     box = spec(expires=NOW)

@@ -8,10 +8,10 @@ import datetime
 
 import pytest
 
-from grading import live
 from grading.apps import check_sandbox_settings
-from grading.cluster import Cluster
-from grading.sandbox import IngressRewrite, domain_overlap
+from grading.live import grader as live
+from grading.live.cluster import Cluster
+from grading.live.sandbox import IngressRewrite, domain_overlap
 from grading.tests.k8s_emulator import ApiError, KubernetesEmulator
 
 REWRITE = IngressRewrite(42, "podium.test", "sandbox.podium-labs.test", "podium-sandbox")

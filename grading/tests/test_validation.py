@@ -1,5 +1,5 @@
-from grading.parsing import Limits, parse_submission
-from grading.validation import KUBERNETES_VERSION, validate_objects, validator_for
+from grading.intake.parsing import Limits, parse_submission
+from grading.intake.validation import KUBERNETES_VERSION, validate_objects, validator_for
 
 DEPLOYMENT = """\
 apiVersion: apps/v1

@@ -11,9 +11,9 @@ import yaml
 
 from courses.markdown import render_markdown
 from grading.checks import REGISTRY, Objects, run_check, validate_params
-from grading.parsing import Limits, parse_submission
-from grading.policy import SandboxPolicy, check_policy
-from grading.validation import KUBERNETES_VERSION, validate_objects
+from grading.intake.parsing import Limits, parse_submission
+from grading.intake.policy import SandboxPolicy, check_policy
+from grading.intake.validation import KUBERNETES_VERSION, validate_objects
 
 COURSE = Path(__file__).resolve().parents[3] / "courses" / "content" / "kubernetes-fundamentals"
 LABS = sorted(p for p in (COURSE / "labs").iterdir() if p.is_dir())

@@ -79,7 +79,7 @@ def test_unparseable_or_schema_invalid_input_has_no_preview(practical):
     assert report.invalid and report.preview == [] and "preview" not in report.as_dict()
 
 
-# --- the policy refuses what can never run (regressions; the rules live in grading/policy.py) ----
+# --- the policy refuses what can never run (regressions; the rules live in grading/intake/policy.py) ----
 
 def test_service_account_the_sandbox_will_not_create_is_refused_with_the_reason(practical):
     files = solution(**{"20_model_server": (b"      enableServiceLinks: false\n",

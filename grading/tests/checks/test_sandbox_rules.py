@@ -4,9 +4,9 @@ from its own constants; each rule the page names is one the policy refuses."""
 import yaml
 from django.urls import reverse
 
-from grading import policy
-from grading.parsing import Limits, parse_submission
-from grading.policy import SandboxPolicy, check_policy, describe_rules
+from grading.intake import policy
+from grading.intake.parsing import Limits, parse_submission
+from grading.intake.policy import SandboxPolicy, check_policy, describe_rules
 from grading.tests.conftest import GOOD
 
 RULES = describe_rules(SandboxPolicy())

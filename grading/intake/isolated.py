@@ -1,10 +1,10 @@
 """Parse an untrusted upload in a child process with memory and CPU limits.
 
-grading/parsing.py refuses every bomb we know of; this is for the ones we don't: whatever an
+grading/intake/parsing.py refuses every bomb we know of; this is for the ones we don't: whatever an
 upload makes the parser do, it costs one short-lived child, never the grading worker.
 
 Celery's prefork workers are daemonic and multiprocessing refuses to start children there, so
-the child is a plain subprocess, `python -E -s -m grading.parse_child MEMORY_MB CPU_SECONDS`:
+the child is a plain subprocess, `python -E -s -m grading.intake.parse_child MEMORY_MB CPU_SECONDS`:
 - it imports only what parsing needs (no Django: ~50 ms of CPU to start), then caps its address
   space (RLIMIT_AS) at what it uses once started plus MEMORY_MB, and its CPU time
   (RLIMIT_CPU), before it reads a byte of the upload;
@@ -33,12 +33,12 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from grading.parse_child import MEMORY_EXIT, PROGRESS
-from grading.parsing import Limits, ParsedObject, ParseResult, Problem
+from grading.intake.parse_child import MEMORY_EXIT, PROGRESS
+from grading.intake.parsing import Limits, ParsedObject, ParseResult, Problem
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the project root: grading/intake/isolated.py
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def run_isolated(files: list[tuple[str, bytes]], limits: Limits, isolation: Isol
     # -E: no PYTHON* variables; -s: no user site; cwd=ROOT puts `grading` on the path. The
     # environment is not passed on: the child needs no secrets.
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-E", "-s", *_pycache_option(), "-m", "grading.parse_child",
+        [sys.executable, "-E", "-s", *_pycache_option(), "-m", "grading.intake.parse_child",
          str(isolation.memory_mb), str(isolation.cpu_seconds)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}, close_fds=True)
@@ -144,7 +144,7 @@ def _pycache_option() -> tuple[str, ...]:
 
     import yaml
 
-    from grading import parsing
+    from grading.intake import parsing
 
     sources = [parsing.__file__, yaml.__file__, json.__file__, dataclasses.__file__]
     if all(os.path.exists(importlib.util.cache_from_source(source)) for source in sources):

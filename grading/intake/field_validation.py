@@ -8,7 +8,7 @@ cluster would reject scores full marks. The rules follow k8s.io/apimachinery and
 pkg/apis/*/validation (Kubernetes 1.31), with the API server's own wording ("Required value",
 "Invalid value", "must be between 1 and 65535, inclusive") followed by what to do about it.
 
-Only schema-valid objects come here (grading/validation.py calls it after the schema), but every
+Only schema-valid objects come here (grading/intake/validation.py calls it after the schema), but every
 reader below still checks types: nothing may raise on JSON-shaped input (see
 tests/test_intake_totality.py). Pure: no Django.
 """
@@ -20,7 +20,7 @@ import binascii
 import re
 from decimal import Decimal, InvalidOperation
 
-from grading.parsing import ParsedObject, Problem, field_name, shorten
+from grading.intake.parsing import ParsedObject, Problem, field_name, shorten
 
 Path = list  # ["spec", "template", "spec", "containers", 0, "env", 1]
 

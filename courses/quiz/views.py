@@ -1,7 +1,7 @@
 """Quiz pages: overview and history, taking an attempt (autosaved through htmx), the result.
 
 Correct answers and explanations reach the page only in the review of a submitted attempt, and
-only once the student has passed or used their last attempt (courses.quiz.review_level); before
+only once the student has passed or used their last attempt (courses.quiz.services.review_level); before
 that, the review marks each question right or wrong and links the lesson section to revise.
 """
 
@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from courses import quiz as quiz_service
 from courses.models import Attempt, Question, Quiz
+from courses.quiz import services as quiz_service
 
 
 def _get_quiz(course_slug: str) -> Quiz:

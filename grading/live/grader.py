@@ -1,7 +1,7 @@
 """Live grading: one sandbox per submission, created, applied into, watched, judged, torn down.
 
-Talks to the cluster only through grading.cluster.Cluster; the verdicts and diagnoses are
-pure functions of the observed state (grading.live_checks, grading.diagnostics). Teardown runs
+Talks to the cluster only through grading.live.cluster.Cluster; the verdicts and diagnoses are
+pure functions of the observed state (grading.live.checks, grading.live.diagnostics). Teardown runs
 in `finally`, so a failing stage, an API outage or Celery's soft time limit still deletes the
 sandbox; what a killed worker leaves behind the reaper deletes once its TTL has passed.
 """
@@ -15,13 +15,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from grading import sandbox
 from grading.checks.objects import ref
-from grading.cluster import ApplyProblem, Cluster, ObservedState
-from grading.diagnostics import Diagnosis, diagnose, settled
 from grading.labs import LIVE_CHECK_PREFIX
-from grading.live_checks import LiveVerdict, live_checks
-from grading.sandbox import IngressRewrite, SandboxSpec
+from grading.live import sandbox
+from grading.live.checks import LiveVerdict, live_checks
+from grading.live.cluster import ApplyProblem, Cluster, ObservedState
+from grading.live.diagnostics import Diagnosis, diagnose, settled
+from grading.live.sandbox import IngressRewrite, SandboxSpec
 
 logger = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ def merge_into(report, result: LiveResult, parsed_objects: list, resolve_link: C
     """Add the live stage's outcome to a static GradeReport: admission refusals become errors
     (located like schema errors), verdicts become 0-point checks the lab must also pass,
     diagnoses become notes; timings and evidence go with the stages."""
-    from grading.parsing import Problem
+    from grading.intake.parsing import Problem
     from grading.pipeline import CheckResult
 
     by_ref = {o.ref: o for o in parsed_objects}

@@ -18,8 +18,8 @@ from pathlib import Path
 import jsonschema
 import kubernetes_validate
 
-from grading.field_validation import validate_fields
-from grading.parsing import ParsedObject, Problem, shorten
+from grading.intake.field_validation import validate_fields
+from grading.intake.parsing import ParsedObject, Problem, shorten
 
 # The schemas of the Kubernetes the course runs (versions.yaml; courses/tests/test_versions.py checks).
 KUBERNETES_VERSION = "1.36"

@@ -1,9 +1,9 @@
-"""The child process of grading/isolated.py: parse one upload under memory and CPU limits.
+"""The child process of grading/intake/isolated.py: parse one upload under memory and CPU limits.
 
-    python -E -s -m grading.parse_child MEMORY_MB CPU_SECONDS < request > result
+    python -E -s -m grading.intake.parse_child MEMORY_MB CPU_SECONDS < request > result
 
 Imports only what parsing needs (no Django, no logging, no subprocess), so it starts fast; see
-grading/isolated.py for the protocol.
+grading/intake/isolated.py for the protocol.
 """
 
 import contextlib
@@ -14,7 +14,7 @@ import sys
 
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from grading.parsing import Limits, ParseResult, parse_submission
+from grading.intake.parsing import Limits, ParseResult, parse_submission
 
 MEMORY_EXIT = 3   # the child ran out of memory (MemoryError under RLIMIT_AS)
 CRASH_EXIT = 4    # the parser raised: a bug on our side, found by this input

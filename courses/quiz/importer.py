@@ -6,7 +6,7 @@ from django.urls import reverse
 from courses.import_report import ImportReport, update_if_changed
 from courses.markdown import render_markdown
 from courses.models import Course, Question, Quiz
-from courses.quiz_files import QuizSpec
+from courses.quiz.files import QuizSpec
 
 
 def quiz_write(*, course: Course, spec: QuizSpec, report: ImportReport) -> Quiz:

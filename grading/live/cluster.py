@@ -31,11 +31,11 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
-from grading import sandbox
 from grading.checks.objects import ref
 from grading.conf import ClusterSettings
+from grading.live import sandbox
+from grading.live.sandbox import Install, SandboxSpec
 from grading.pipeline import GraderError
-from grading.sandbox import Install, SandboxSpec
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class SandboxInfo:
 
     def expired(self, now: datetime.datetime) -> bool:
         """Past its expires-at. One without a readable expiry is never expired: the reaper
-        deletes only what it can prove is an old sandbox of ours (grading/live.py logs it)."""
+        deletes only what it can prove is an old sandbox of ours (grading/live/grader.py logs it)."""
         return self.expires_at is not None and self.expires_at <= now
 
 

@@ -3,7 +3,7 @@ absent, anything else where a mapping or a list belongs is a Problem naming the 
 
 from __future__ import annotations
 
-from grading.parsing import ParsedObject, Problem, field_name
+from grading.intake.parsing import ParsedObject, Problem, field_name
 
 
 def value_at(data: object, path: list) -> object:

@@ -17,8 +17,8 @@ from django.utils import dateformat, timezone
 
 from courses.models import Answer, Attempt, Enrollment, Question, Quiz, QuizOverride
 from courses.models.quiz import pass_score
-from courses.quiz_answers import matches as command_matches
-from courses.quiz_files import normalise
+from courses.quiz.answers import matches as command_matches
+from courses.quiz.files import normalise
 
 # Answers arriving this long after the deadline are still accepted: network latency, not cheating.
 DEADLINE_GRACE = datetime.timedelta(seconds=5)

@@ -1,10 +1,10 @@
 """What a grading sandbox is made of: its name, labels and guardrail objects. Pure: no client.
 
-grading/cluster.py creates these in the cluster; tests and the reaper read the same names here.
+grading/live/cluster.py creates these in the cluster; tests and the reaper read the same names here.
 One namespace per grading run, `<prefix><install id>-<submission id>-<random suffix>`: the install
 id keeps two Podium installs on one cluster apart (names, labels, the reaper's selection), the
 random suffix makes the next name unguessable, so nobody can pre-create it; a namespace found
-under our name without this run's owner token is never taken over (grading/cluster.py).
+under our name without this run's owner token is never taken over (grading/live/cluster.py).
 
 Identity (issue 19): the grader never grants rules itself. Each sandbox gets two RoleBindings to
 ClusterRoles the chart ships (deploy/helm/podium/templates/rbac.yaml), which the grader may only
@@ -29,8 +29,8 @@ import secrets
 from dataclasses import dataclass, field
 
 from grading.checks.objects import WORKLOAD_KINDS
-from grading.policy import pod_spec_path
-from grading.policy_network import parse_cidr, still_open
+from grading.intake.policy import pod_spec_path
+from grading.intake.policy_network import parse_cidr, still_open
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 MANAGER = "podium"
@@ -44,7 +44,7 @@ STUDENT_MANAGER = "podium-student"  # student objects; never forces over another
 APPLIER = "podium-applier"  # the in-namespace identity student objects are applied as
 GRADER_BINDING = "podium-grader"  # the RoleBinding that gives the grader its rights in a sandbox
 # Keeps the grader's own RoleBinding while its namespace terminates: without it the grader could
-# no longer list and release the finalizers a student left (grading/cluster.py clear_finalizers
+# no longer list and release the finalizers a student left (grading/live/cluster.py clear_finalizers
 # removes it last).
 GRADER_ACCESS_FINALIZER = "podium.dev/grader-access"
 PSA_VERSION = "v1.32"  # pinned: a newer cluster does not tighten (or loosen) a graded lab
@@ -237,7 +237,7 @@ APPLIER_RULES = [
 ]
 
 # The grader's rights inside one sandbox (the chart's "-sandbox-grader" ClusterRole, bound there by
-# the GRADER_BINDING RoleBinding): exactly what grading/cluster.py sends into a sandbox. Guardrails
+# the GRADER_BINDING RoleBinding): exactly what grading/live/cluster.py sends into a sandbox. Guardrails
 # applied server-side (create + patch), read back (get, list), student kinds listed to observe and
 # patched only to release finalizers, workloads deleted by collection at teardown, the previous
 # logs of restarted containers, events, and impersonating the sandbox's own applier (never
@@ -351,7 +351,7 @@ def grader_binding(spec: SandboxSpec, grader: str) -> dict:
 def guardrails(spec: SandboxSpec, grader: str) -> list[dict]:
     """The objects created with the namespace, in order, before any student object. Data:
     what they are made of lives here; the cluster adapter applies and verifies the list.
-    `grader` is the grader's own user name (grading/cluster.py asks the API server)."""
+    `grader` is the grader's own user name (grading/live/cluster.py asks the API server)."""
     ns = spec.namespace
     return [
         grader_binding(spec, grader),

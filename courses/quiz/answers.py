@@ -321,7 +321,7 @@ def _flag_spec(program: str, entry: str) -> tuple[str, str | None]:
     if flag is None:
         known = sorted(n for n in table if n.startswith("--"))
         raise CommandRefused(f"unknown {program} flag {name!r} (known: {', '.join(known)}; "
-                             "add it to courses/quiz_answers.py if it is real)")
+                             "add it to courses/quiz/answers.py if it is real)")
     if flag.kind == BOOL:  # a required boolean means true; `--x=false` is not `--x`
         return flag.name, _value(flag, value) if eq else "true"
     return flag.name, _value(flag, value) if eq else None

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grading.checks.objects import WORKLOAD_KINDS
-from grading.parsing import ParsedObject, Problem
-from grading.pod_security import check_pod_security, containers_of
-from grading.policy_network import (
+from grading.intake.parsing import ParsedObject, Problem
+from grading.intake.pod_security import check_pod_security, containers_of
+from grading.intake.policy_network import (
     ALWAYS_DENIED_CIDRS,
     DEFAULT_DENIED_CIDRS,
     INGRESS_ANNOTATIONS_ALLOWED,
@@ -31,7 +31,7 @@ from grading.policy_network import (
     host_in_domain,
     parse_cidr,
 )
-from grading.policy_shape import as_mapping, list_at, mapping_at, value_at
+from grading.intake.policy_shape import as_mapping, list_at, mapping_at, value_at
 
 # The sandbox policy's public names, policy_network's included: the chart's tests and callers
 # import them all from here.

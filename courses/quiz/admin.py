@@ -11,10 +11,10 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from courses import csv_export
-from courses import quiz as quiz_service
 from courses.admin_base import ReadOnlyContentAdmin
 from courses.models import Answer, Attempt, Cohort, Question, Quiz
-from courses.quiz_stats import analyse
+from courses.quiz import services as quiz_service
+from courses.quiz.stats import analyse
 from courses.visibility import cohort_students, taught_by
 
 

@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from courses import quiz_answers
+from courses.quiz import answers as quiz_answers
 from courses.schema import Choice, Optional, Slug, validate
 from courses.yaml_lines import ContentError, ContentErrors, LocatedYaml, load_located
 
 OPTION = {"text": str, "correct": Optional(bool, False)}
-# One accepted shape of a command answer (see courses/quiz_answers.py).
+# One accepted shape of a command answer (see courses/quiz/answers.py).
 COMMAND = {"run": str, "required": Optional([str], []), "optional": Optional([str], []),
            "forbidden": Optional([str], []), "other_flags": Optional(Choice("refuse", "allow"), "refuse")}
 QUIZ_SCHEMA = {

@@ -6,15 +6,15 @@ learns why only from events. Checking the same rules here names the file, line a
 once, and gives the same verdict whether or not live grading is on. Pure: no Django.
 
 The rules are those of https://kubernetes.io/docs/concepts/security/pod-security-standards/ at
-v1.32 (the version sandboxes pin, grading/sandbox.py) for Linux pods. Baseline's privileged
+v1.32 (the version sandboxes pin, grading/live/sandbox.py) for Linux pods. Baseline's privileged
 containers, host namespaces, hostPath volumes and added capabilities are refused by the sandbox
-policy itself at every level (grading/policy.py), more strictly than the standard: only
+policy itself at every level (grading/intake/policy.py), more strictly than the standard: only
 NET_BIND_SERVICE may be added.
 """
 
 from __future__ import annotations
 
-from grading.parsing import ParsedObject, Problem
+from grading.intake.parsing import ParsedObject, Problem
 
 LEVELS = ("restricted", "baseline", "privileged")
 CONTAINER_GROUPS = ("initContainers", "containers", "ephemeralContainers")
@@ -121,7 +121,7 @@ def _dict(value) -> dict:
 
 
 def _list(value) -> list:
-    # A malformed field is reported by the sandbox policy (grading/policy.py); here it is empty.
+    # A malformed field is reported by the sandbox policy (grading/intake/policy.py); here it is empty.
     return value if isinstance(value, list) else []
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from grading.checks.objects import name_of
-from grading.cluster import ObservedState
+from grading.live.cluster import ObservedState
 
 PITFALLS = {  # code -> lesson link (resolved to a URL by the caller)
     "CrashLoopBackOff": "04-deployments-services.md#common-pitfalls",

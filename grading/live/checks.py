@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from grading.checks.gpu import GPU
 from grading.checks.objects import name_of
-from grading.cluster import ObservedState
 from grading.labs import LIVE_CHECK_PREFIX
+from grading.live.cluster import ObservedState
 
 
 @dataclass(frozen=True)

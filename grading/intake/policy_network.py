@@ -1,7 +1,7 @@
 """What a sandbox's traffic rules may say: NetworkPolicy peers, Ingress hosts, backends and
 annotations, and Prometheus Operator monitors: the objects that reach beyond the namespace
 through the network, the shared ingress controller and the shared Prometheus. Pure: no Django.
-grading/policy.py calls these and re-exports the constants.
+grading/intake/policy.py calls these and re-exports the constants.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from grading.parsing import ParsedObject, Problem, field_name
-from grading.policy_shape import kind_of_value, list_at, mapping_at
+from grading.intake.parsing import ParsedObject, Problem, field_name
+from grading.intake.policy_shape import kind_of_value, list_at, mapping_at
 
 # Where no sandbox NetworkPolicy may open traffic to (or from). NetworkPolicies are additive,
 # so a student's ipBlock that covers these would undo the guardrail egress policy:
