@@ -131,6 +131,7 @@ class Submission(models.Model):
     runs = models.PositiveIntegerField(default=0, help_text="Times a worker claimed it.")
     requeues = models.PositiveIntegerField(default=0, help_text="Times the sweeper re-queued it.")
     graded_count = models.PositiveIntegerField(default=0, help_text="Times results were written.")
+    late = models.BooleanField(default=False, help_text="Submitted after its due date (incl. extension).")
 
     class Meta:
         ordering = ["-created_at", "-id"]

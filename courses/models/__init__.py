@@ -8,8 +8,10 @@ from courses.models.cohorts import Cohort, Enrollment
 from courses.models.content import Course, Lesson
 from courses.models.progress import ChecklistTick, CourseVisit, LessonCompletion
 from courses.models.quiz import Answer, Attempt, Question, Quiz, QuizOverride
+from courses.models.schedule import DueDate, Extension
 
 __all__ = [
-    "Answer", "Attempt", "ChecklistTick", "Cohort", "Course", "CourseVisit", "Enrollment", "Lesson",
+    "Answer", "Attempt", "ChecklistTick", "Cohort", "Course", "CourseVisit", "DueDate", "Enrollment",
+    "Extension", "Lesson",
     "LessonCompletion", "Question", "Quiz", "QuizOverride",
 ]

@@ -6,7 +6,15 @@ from django.db import models
 from courses.models.content import Course
 
 
+class Pace(models.TextChoices):
+    PART_TIME = "part-time", "Part-time (10 h/week)"
+    FULL_TIME = "full-time", "Full-time (40 h/week)"
+    CUSTOM = "custom", "Custom hours per week"
+
+
 class Cohort(models.Model):
+    Pace = Pace
+
     name = models.CharField(max_length=120)
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts")
     instructors = models.ManyToManyField(
@@ -15,6 +23,12 @@ class Cohort(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The study pace the schedule is proposed from (courses/schedule.py): one of the course's
+    # recommended paces, or custom with hours_per_week.
+    pace = models.CharField(max_length=20, choices=Pace.choices, default=Pace.PART_TIME)
+    hours_per_week = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Only for a custom pace: study hours a week."
+    )
 
     class Meta:
         ordering = ["-starts_on", "name"]

@@ -142,6 +142,7 @@ class Attempt(models.Model):
     pass_score = models.PositiveSmallIntegerField(help_text="Correct answers needed, fixed at start")
     passed = models.BooleanField(null=True, blank=True)
     voided = models.BooleanField(default=False, help_text="Reset by an instructor: does not count")
+    late = models.BooleanField(default=False, help_text="Submitted after its due date (incl. extension)")
 
     class Meta:
         ordering = ["-started_at"]
