@@ -101,10 +101,13 @@ class Submission(models.Model):
         FAILED = "failed", "Failed"
         INVALID = "invalid", "Rejected"          # the input could not be graded (student's side)
         NOT_GRADED = "not_graded", "Not graded"  # our side failed: does not use an attempt
+        # The automatic checks passed; the lab's manual rubric items wait for the instructor
+        # (grading/manual_grading.py). Not passed until the grade is posted.
+        AWAITING = "awaiting", "Awaiting grading"
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
-    FINAL = (Status.PASSED, Status.FAILED, Status.INVALID, Status.NOT_GRADED)
-    COUNTED = (Status.QUEUED, Status.RUNNING, Status.PASSED, Status.FAILED, Status.INVALID)
+    FINAL = (Status.PASSED, Status.FAILED, Status.INVALID, Status.NOT_GRADED, Status.AWAITING)
+    COUNTED = (Status.QUEUED, Status.RUNNING, Status.PASSED, Status.FAILED, Status.INVALID, Status.AWAITING)
 
     class Source(models.TextChoices):
         UPLOAD = "upload", "Upload"
@@ -132,6 +135,12 @@ class Submission(models.Model):
     requeues = models.PositiveIntegerField(default=0, help_text="Times the sweeper re-queued it.")
     graded_count = models.PositiveIntegerField(default=0, help_text="Times results were written.")
     late = models.BooleanField(default=False, help_text="Submitted after its due date (incl. extension).")
+    # The manual rubric's total once the instructor posts it (grading/manual_grading.py); the
+    # final grade is score + manual_score. Null: not posted (or the lab has no manual items).
+    manual_score = models.FloatField(null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True, help_text="When the manual grade was posted.")
+    graded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                  blank=True, related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -220,3 +229,33 @@ class ManualGrade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.title}: {self.points:g}/{self.item.points:g}"
+
+
+class DigestSent(models.Model):
+    """One digest email to one user for one day (grading/digests.py). The unique row is the
+    claim: a second run of the task, on any worker, finds it and sends nothing."""
+
+    class Kind(models.TextChoices):
+        DAILY = "daily", "Daily digest"
+        WEEKLY = "weekly", "Weekly instructor summary"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    day = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "day"], name="digest_sent_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} digest for {self.user} on {self.day}"
+
+
+class DigestOptOut(models.Model):
+    """A user who asked (through the signed link in a digest) not to get digest emails."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} (no digests)"
