@@ -1,0 +1,92 @@
+"""Set up what bench/pages.sh visits and print it as shell assignments (NAME='value').
+
+A benchmark student who has done part of the course, with a graded lab submission and an open
+quiz attempt (re-created on each run, so the 45-minute limit never runs out mid-run), and their
+session cookie. Pages that do not exist yet (search) print an empty path and are skipped.
+"""
+
+import os
+import shlex
+import sys
+from pathlib import Path
+from unittest import mock
+
+import django
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+
+from courses.models import Attempt, Course, Lesson, Question  # noqa: E402
+from courses.quiz import services as quiz_services  # noqa: E402
+from courses.services import lesson_mark_complete  # noqa: E402
+from grading import services as grading_services  # noqa: E402
+from grading import tasks  # noqa: E402
+from grading.models import Lab, Submission  # noqa: E402
+
+User = get_user_model()
+user, _ = User.objects.get_or_create(username="bench@podium.local", defaults={"email": "bench@podium.local"})
+user.set_password(os.urandom(16).hex())
+user.save()
+course = Course.objects.get(quiz__isnull=False)
+lessons = list(Lesson.objects.filter(course=course).order_by("number"))
+for lesson in lessons[:3]:
+    lesson_mark_complete(user=user, lesson=lesson)
+
+# A graded submission of the first lab's reference solution (graded here, as a worker would).
+lab = Lab.objects.filter(course=course).order_by("slug").first()
+submission = Submission.objects.filter(user=user, lab=lab, status__in=Submission.FINAL).first()
+if submission is None:
+    solution = settings.COURSE_CONTENT_DIR / course.slug / "labs" / lab.slug / "solution"
+    files = [(p.name, p.read_bytes()) for p in sorted(solution.glob("*.yaml"))]
+    with mock.patch.object(grading_services, "enqueue_on_commit"), transaction.atomic():
+        submission = grading_services.submission_create(user=user, lab=lab, files=files)
+    tasks.grade_submission.run(submission.pk)
+
+# A fresh open attempt, and one answer the autosave POST can send again and again.
+Attempt.objects.filter(user=user).delete()
+attempt = quiz_services.attempt_start(quiz=course.quiz, user=user)
+key = attempt.question_keys[0]
+question = Question.objects.get(quiz=course.quiz, key=key)
+value = question.options[0]["id"] if question.options else "kubectl get pods"
+
+session = SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.create()
+csrf = os.urandom(16).hex()
+
+
+def maybe(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+attempt_url = reverse("quiz-attempt", args=[course.slug, attempt.pk])
+values = {
+    "COOKIE": f"{settings.SESSION_COOKIE_NAME}={session.session_key}; csrftoken={csrf}",
+    "CSRF": csrf,
+    "FLOOR": reverse("bench-floor"),
+    "COURSE": course.get_absolute_url(),
+    "LESSON": lessons[4].get_absolute_url(),
+    "DASHBOARD": reverse("dashboard"),
+    "LABS": reverse("lab-list", args=[course.slug]),
+    "LAB": reverse("lab", args=[course.slug, lab.slug]),
+    "SUBMISSION": reverse("submission", args=[submission.pk]),
+    "QUIZ": reverse("quiz", args=[course.slug]),
+    "ATTEMPT": attempt_url,
+    "AUTOSAVE": reverse("quiz-save", args=[course.slug, attempt.pk]),
+    "AUTOSAVE_BODY": f"question={key}&q-{key}={value}",
+    "SEARCH": maybe("search") and f"{maybe('search')}?q=deployment",
+}
+for name, value in values.items():
+    print(f"{name}={shlex.quote(value)}")
