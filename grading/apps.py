@@ -15,6 +15,10 @@ class GradingConfig(AppConfig):
         register_content_importer(services.labs_import)
         progress.register_feature("labs", label="Labs", evidence=selectors.passed_lab_slugs,
                                   status=selectors.dashboard_status)
+        from courses import schedule
+        from grading.schedule_items import schedule_items
+
+        schedule.register_items(schedule_items)
         # The sweeper runs on Celery beat; settings may add to or override this entry.
         app.conf.beat_schedule = {**conf.beat_schedule(), **(app.conf.beat_schedule or {})}
         checks.register(check_sandbox_settings)

@@ -17,7 +17,8 @@ class DueDate(models.Model):
     item_key = models.CharField(max_length=120, help_text='"lesson:<slug>", "lab:<slug>" or "quiz:<slug>"')
     due_at = models.DateTimeField()
     close_at_due = models.BooleanField(
-        default=False, help_text="Refuse work after the due date (and any extension); otherwise it is marked late."
+        default=False,
+        help_text="Refuse work after the due date (and any extension); otherwise it is marked late.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

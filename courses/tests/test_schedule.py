@@ -1,0 +1,201 @@
+"""Issue 18, schedule and due dates: proposals from the pace, accepting, shifting, editing,
+extensions, what a student sees, and late / closed."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from courses import schedule
+from courses.models import Cohort, DueDate, Enrollment, Extension, LessonCompletion
+from courses.tests.conftest import make_user
+
+UTC = datetime.UTC
+
+
+def at(day: int, hour: int = 23, minute: int = 59, month: int = 3) -> datetime.datetime:
+    return datetime.datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.fixture
+def quiz_cohort(quiz_course, ivy, alice):
+    cohort = Cohort.objects.create(name="Spring", course=quiz_course, starts_on=datetime.date(2026, 3, 1))
+    cohort.instructors.add(ivy)
+    Enrollment.objects.create(cohort=cohort, student=alice)
+    return cohort
+
+
+def test_items_are_lessons_in_order_then_the_quiz(quiz_course):
+    found = schedule.items(quiz_course)
+    assert [i.key for i in found] == ["lesson:lesson-1", "lesson:lesson-2", "lesson:lesson-3",
+                                      "quiz:test-course"]
+    assert [i.hours for i in found[:3]] == [1.0, 1.0, 1.0]
+    assert found[-1].kind == "quiz" and found[-1].url == "/courses/test-course/quiz/"
+
+
+def test_quiz_hours_come_from_the_course_time_estimates(quiz_course):
+    quiz_course.details["time_estimates"] = {"components": [{"component": "Quiz", "hours": "1–3"}]}
+    quiz_course.save(update_fields=["details"])
+    assert schedule.items(quiz_course)[-1].hours == 3.0
+
+
+def test_part_time_proposal_spreads_the_hours_over_the_week(quiz_cohort):
+    # 10 h/week: 1 h of work is 0.7 days -> due the first day; 3 h 2.1 days -> the third day.
+    proposal = schedule.propose(quiz_cohort)
+    assert [p.due_at for p in proposal] == [at(1), at(2), at(3), at(4)]  # the quiz (2 h): 5 h -> 3.5 days
+
+
+def test_full_time_and_custom_paces(quiz_cohort):
+    quiz_cohort.pace = Cohort.Pace.FULL_TIME
+    assert {p.due_at for p in schedule.propose(quiz_cohort)} == {at(1)}  # 5 h at 40 h/week
+    quiz_cohort.pace, quiz_cohort.hours_per_week = Cohort.Pace.CUSTOM, 1
+    assert [p.due_at for p in schedule.propose(quiz_cohort)] == [at(7), at(14), at(21), at(4, month=4)]
+
+
+def test_the_pace_is_read_from_course_yaml(quiz_cohort):
+    quiz_cohort.course.details["recommended_pace"] = [{"schedule": "Part-time (7 h/week)", "duration": "x"}]
+    assert schedule.pace_hours(quiz_cohort) == 7
+    quiz_cohort.pace = Cohort.Pace.FULL_TIME
+    assert schedule.pace_hours(quiz_cohort) == 40  # not in course.yaml: the default
+
+
+def test_accept_writes_every_date_and_keeps_close_at_due(quiz_cohort):
+    assert schedule.accept(quiz_cohort) == 4
+    DueDate.objects.filter(item_key="lesson:lesson-2").update(close_at_due=True)
+    quiz_cohort.pace = Cohort.Pace.FULL_TIME
+    assert schedule.accept(quiz_cohort) == 3  # lesson 1 is due the first day either way
+    assert schedule.due_dates(quiz_cohort)["lesson:lesson-2"] == at(1)
+    assert DueDate.objects.get(item_key="lesson:lesson-2").close_at_due is True
+    assert schedule.accept(quiz_cohort) == 0
+
+
+def test_shift_all_moves_dates_and_extensions(quiz_cohort, alice):
+    schedule.accept(quiz_cohort)
+    schedule.grant_extension(quiz_cohort, student_id=alice.pk, item_key="lesson:lesson-1", due_at=at(10))
+    assert schedule.shift_all(quiz_cohort, 7) == 4
+    assert schedule.due_dates(quiz_cohort)["lesson:lesson-1"] == at(8)
+    assert Extension.objects.get().due_at == at(17)
+    schedule.shift_all(quiz_cohort, -2)
+    assert schedule.due_dates(quiz_cohort)["quiz:test-course"] == at(9)
+    for bad in (0, 400, -400):
+        with pytest.raises(schedule.ScheduleError, match="Shift by"):
+            schedule.shift_all(quiz_cohort, bad)
+
+
+def test_shift_all_touches_only_that_cohort(quiz_cohort, quiz_course, charlie):
+    other = Cohort.objects.create(name="Autumn", course=quiz_course, starts_on=datetime.date(2026, 3, 1))
+    schedule.accept(quiz_cohort)
+    schedule.accept(other)
+    schedule.shift_all(quiz_cohort, 3)
+    assert schedule.due_dates(other)["lesson:lesson-1"] == at(1)
+
+
+def test_set_due_edits_one_and_refuses_unknown_items(quiz_cohort):
+    schedule.set_due(quiz_cohort, "lesson:lesson-3", due_at=at(20), close_at_due=True)
+    assert schedule.due_dates(quiz_cohort) == {"lesson:lesson-3": at(20)}
+    with pytest.raises(schedule.ScheduleError, match="not part of this course"):
+        schedule.set_due(quiz_cohort, "lab:<script>", due_at=at(20), close_at_due=False)
+
+
+def test_extensions_only_for_students_who_accepted_a_place(quiz_cohort, bob):
+    with pytest.raises(schedule.ScheduleError, match="not in this cohort"):  # not in the cohort
+        schedule.grant_extension(quiz_cohort, student_id=bob.pk, item_key="lesson:lesson-1", due_at=at(9))
+    Enrollment.objects.create(cohort=quiz_cohort, student=bob, status=Enrollment.Status.INVITED)
+    with pytest.raises(schedule.ScheduleError, match="not in this cohort"):  # invited, not accepted
+        schedule.grant_extension(quiz_cohort, student_id=bob.pk, item_key="lesson:lesson-1", due_at=at(9))
+    assert not Extension.objects.exists()
+
+
+def test_effective_due_applies_the_students_own_extension(quiz_cohort, alice, bob):
+    schedule.accept(quiz_cohort)
+    Enrollment.objects.create(cohort=quiz_cohort, student=bob)
+    schedule.grant_extension(quiz_cohort, student_id=alice.pk, item_key="lesson:lesson-2", due_at=at(12),
+                             reason="Ill")
+    assert schedule.effective_due(alice, quiz_cohort, "lesson:lesson-2") == at(12)
+    assert schedule.effective_due(bob, quiz_cohort, "lesson:lesson-2") == at(2)
+    assert schedule.effective_due(bob, quiz_cohort, "lesson:nope") is None
+
+
+def test_revoke_extension_only_within_the_cohort(quiz_cohort, quiz_course, alice):
+    schedule.accept(quiz_cohort)
+    extension = schedule.grant_extension(quiz_cohort, student_id=alice.pk, item_key="lesson:lesson-1",
+                                         due_at=at(12))
+    other = Cohort.objects.create(name="Autumn", course=quiz_course, starts_on=datetime.date(2026, 3, 1))
+    assert schedule.revoke_extension(other, extension.pk) is False
+    assert schedule.revoke_extension(quiz_cohort, extension.pk) is True
+
+
+def test_deadline_late_and_closed(quiz_cohort, quiz_course, alice, bob):
+    schedule.accept(quiz_cohort)
+    key = "lesson:lesson-1"
+    assert not schedule.is_late(alice, quiz_course, key, at(1, 23, 0))
+    assert schedule.is_late(alice, quiz_course, key, at(2, 0, 0))
+    assert not schedule.is_closed(alice, quiz_course, key, at(2, 0, 0))  # late, not closed
+    DueDate.objects.filter(item_key=key).update(close_at_due=True)
+    assert schedule.is_closed(alice, quiz_course, key, at(2, 0, 0))
+    schedule.grant_extension(quiz_cohort, student_id=alice.pk, item_key=key, due_at=at(3))
+    deadline = schedule.deadline_for(alice, quiz_course, key)
+    assert deadline.extended and deadline.due_at == at(3) and deadline.close_at_due
+    assert not schedule.is_closed(alice, quiz_course, key, at(2, 0, 0))
+    # Not in a scheduled cohort: nothing is ever late or closed.
+    assert schedule.deadline_for(bob, quiz_course, key) is None
+    assert not schedule.is_late(bob, quiz_course, key, at(30))
+
+
+def test_withdrawn_students_have_no_deadlines(quiz_cohort, quiz_course, alice):
+    schedule.accept(quiz_cohort)
+    Enrollment.objects.filter(student=alice).update(status=Enrollment.Status.WITHDRAWN)
+    assert schedule.deadline_for(alice, quiz_course, "lesson:lesson-1") is None
+    assert schedule.student_due(alice, quiz_course) == []
+
+
+def test_deadline_for_is_one_query(quiz_cohort, quiz_course, alice, django_assert_num_queries):
+    schedule.accept(quiz_cohort)
+    with django_assert_num_queries(1):
+        schedule.deadline_for(alice, quiz_course, "quiz:test-course")
+
+
+def test_student_due_overdue_due_soon_and_done(quiz_cohort, quiz_course, alice):
+    schedule.accept(quiz_cohort)
+    LessonCompletion.objects.create(user=alice, lesson=quiz_course.lessons.get(number=1))
+    rows = schedule.due_by_key(schedule.student_due(alice, quiz_course, now=at(2, 12, 0)))
+    assert rows["lesson:lesson-1"].done and not rows["lesson:lesson-1"].overdue
+    assert not rows["lesson:lesson-2"].overdue and rows["lesson:lesson-2"].due_soon
+    rows = schedule.due_by_key(schedule.student_due(alice, quiz_course, now=at(4, 0, 0)))
+    assert rows["lesson:lesson-2"].overdue and rows["lesson:lesson-3"].overdue
+    assert rows["quiz:test-course"].due_soon and not rows["quiz:test-course"].overdue
+
+
+def test_a_student_sees_only_their_own_extension(quiz_cohort, quiz_course, alice, bob):
+    schedule.accept(quiz_cohort)
+    Enrollment.objects.create(cohort=quiz_cohort, student=bob)
+    schedule.grant_extension(quiz_cohort, student_id=bob.pk, item_key="lesson:lesson-2", due_at=at(20))
+    mine = schedule.due_by_key(schedule.student_due(alice, quiz_course, now=at(1, 0, 0)))
+    assert mine["lesson:lesson-2"].due_at == at(2) and not mine["lesson:lesson-2"].extended
+    theirs = schedule.due_by_key(schedule.student_due(bob, quiz_course, now=at(1, 0, 0)))
+    assert theirs["lesson:lesson-2"].due_at == at(20) and theirs["lesson:lesson-2"].extended
+
+
+def test_student_due_is_empty_without_a_schedule_or_cohort(quiz_cohort, quiz_course, alice, bob):
+    assert schedule.student_due(alice, quiz_course) == []
+    schedule.accept(quiz_cohort)
+    assert schedule.student_due(bob, quiz_course) == []
+    outsider = make_user("zed@example.com")
+    assert schedule.student_due(outsider, quiz_course) == []
+
+
+def test_the_latest_active_cohort_applies(quiz_cohort, quiz_course, alice):
+    newer = Cohort.objects.create(name="Later", course=quiz_course, starts_on=datetime.date(2026, 5, 1))
+    Enrollment.objects.filter(cohort=quiz_cohort, student=alice).update(status=Enrollment.Status.COMPLETED)
+    Enrollment.objects.create(cohort=newer, student=alice)
+    schedule.accept(quiz_cohort)
+    schedule.accept(newer)
+    assert schedule.deadline_for(alice, quiz_course, "lesson:lesson-1").due_at == at(1, month=5)
+
+
+def test_student_due_query_budget(quiz_cohort, quiz_course, alice, django_assert_max_num_queries):
+    schedule.accept(quiz_cohort)
+    schedule.items(quiz_course)  # the outline snapshot is per process, built once
+    with django_assert_max_num_queries(9):
+        rows = schedule.student_due(alice, quiz_course, now=timezone.now())
+    assert len(rows) == 4
