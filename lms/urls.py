@@ -9,6 +9,8 @@ admin.site.site_title = "Podium admin"
 admin.site.index_title = "Courses, cohorts and grading"
 
 urlpatterns = [
+    # The gradebook's admin pages (grading), before the admin's own catch-all.
+    path("admin/gradebook/", include("grading.gradebook_admin")),
     path("admin/", admin.site.urls),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/signup/sent/", accounts.signup_sent, name="signup-sent"),
