@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import CharField, F, OuterRef, Subquery, Value
+from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone
 
@@ -270,13 +271,26 @@ def enrollment_for(user, course: Course) -> Enrollment | None:
             .order_by("status", "-cohort__starts_on", "-pk").first())
 
 
-def deadline_for(user, course: Course, item_key: str) -> Deadline | None:
-    """The user's deadline for the item (extension applied), in one query; None when undated."""
-    if not user.is_authenticated:
+def deadline_for(user, course: Course | int, item_key: str) -> Deadline | None:
+    """The user's deadline for the item (extension applied), in one query; None when undated.
+    `course` may be a Course or its id (the submission services hold only the id)."""
+    return _deadline(user, {"cohort__course_id": getattr(course, "pk", course)}, item_key)
+
+
+def quiz_deadline(user, quiz_id: int) -> Deadline | None:
+    """The user's (or user id's) deadline for a quiz, by the quiz's id, in one query (the key
+    needs the course's slug, which an attempt does not hold)."""
+    return _deadline(user, {"cohort__course__quiz__id": quiz_id},
+                     Concat(Value("quiz:"), OuterRef("cohort__course__slug"), output_field=CharField()))
+
+
+def _deadline(user, course_filter: dict, item_key) -> Deadline | None:
+    student_id = getattr(user, "pk", user)  # a user or a user's id; anonymous (None) has none
+    if student_id is None:
         return None
     due = DueDate.objects.filter(cohort=OuterRef("cohort"), item_key=item_key)
     extension = Extension.objects.filter(enrollment=OuterRef("pk"), item_key=item_key)
-    row = (Enrollment.objects.filter(student=user, cohort__course=course,
+    row = (Enrollment.objects.filter(student_id=student_id, **course_filter,
                                      status__in=(Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED))
            .order_by("status", "-cohort__starts_on", "-pk")
            .annotate(due=Subquery(due.values("due_at")[:1]), close=Subquery(due.values("close_at_due")[:1]),

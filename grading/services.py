@@ -25,6 +25,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 
+from courses import schedule
 from courses.import_report import content_hash
 from courses.markdown import LESSON_LINK_RE, render_markdown
 from courses.models import Course
@@ -248,7 +249,12 @@ def submission_create(*, user, lab: Lab, files: list[tuple[str, bytes]],
     if retry_at is not None:
         count, window = conf.rate_limit()
         raise SubmissionRateLimited(_rate_limit_message(count, window, retry_at, now), retry_at=retry_at)
-    submission = Submission.objects.create(lab=lab, user=user, source=source, queued_at=now)
+    # Late work is taken and marked late; refused only when the instructor closed the item at its due date.
+    deadline = schedule.deadline_for(user, lab.course_id, schedule.lab_key(lab.slug))
+    if deadline is not None and deadline.is_closed(now):
+        raise SubmissionRefused(schedule.closed_message(deadline))
+    submission = Submission.objects.create(lab=lab, user=user, source=source, queued_at=now,
+                                           late=deadline is not None and deadline.is_late(now))
     SubmissionFile.objects.bulk_create([
         SubmissionFile(submission=submission, name=name[:255], content=data, size=len(data),
                        sha256=hashlib.sha256(data).hexdigest())

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import dateformat, timezone
 
+from courses import schedule
 from courses.models import Answer, Attempt, Enrollment, Question, Quiz, QuizOverride
 from courses.models.quiz import pass_score
 from courses.quiz.answers import matches as command_matches
@@ -175,6 +176,10 @@ def attempt_start(*, quiz: Quiz, user, now: datetime.datetime | None = None) -> 
     reason = why_cannot_start(rules, attempts, now)
     if reason:
         raise QuizError(reason)
+    # Closed at its due date by the instructor: no new attempt (one already open may finish, late).
+    due = schedule.quiz_deadline(user, quiz.pk)
+    if due is not None and due.is_closed(now):
+        raise QuizError(schedule.closed_message(due))
     seed = secrets.randbits(48)
     keys, orders = draw(quiz, list(quiz.questions.filter(active=True)), seed)
     number = max((a.number for a in attempts), default=0) + 1  # a race ends in IntegrityError below
@@ -277,7 +282,9 @@ def attempt_submit(*, attempt: Attempt, answers: dict[str, list[str]] | None = N
     Answer.objects.bulk_update(saved.values(), ["is_correct"])
     score = sum(a.is_correct for a in saved.values())
     passed = score >= attempt.pass_score
-    Attempt.objects.filter(pk=attempt.pk).update(score=score, passed=passed)
+    due = schedule.quiz_deadline(attempt.user_id, attempt.quiz_id)
+    attempt.late = due is not None and due.is_late(submitted_at)  # recorded, never refused
+    Attempt.objects.filter(pk=attempt.pk).update(score=score, passed=passed, late=attempt.late)
     attempt.status, attempt.submitted_at = Attempt.Status.SUBMITTED, submitted_at
     attempt.auto_submitted, attempt.score, attempt.passed = auto, score, passed
     return attempt

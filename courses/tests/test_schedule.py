@@ -199,3 +199,46 @@ def test_student_due_query_budget(quiz_cohort, quiz_course, alice, django_assert
     with django_assert_max_num_queries(9):
         rows = schedule.student_due(alice, quiz_course, now=timezone.now())
     assert len(rows) == 4
+
+
+# --- the quiz: late and closed ------------------------------------------------------------------
+
+def test_a_quiz_submitted_after_its_due_date_is_late(quiz_cohort, quiz, alice):
+    from courses.quiz import services
+
+    schedule.accept(quiz_cohort)  # the quiz is due 4 March 23:59
+    on_time = services.attempt_start(quiz=quiz, user=alice, now=at(4, 10, 0))
+    assert services.attempt_submit(attempt=on_time, now=at(4, 11, 0)).late is False
+    late = services.attempt_start(quiz=quiz, user=alice, now=at(6, 10, 0))
+    assert services.attempt_submit(attempt=late, now=at(6, 11, 0)).late is True
+    late.refresh_from_db()
+    assert late.late is True and late.score is not None
+
+
+def test_a_closed_quiz_refuses_a_new_attempt_and_stores_nothing(quiz_cohort, quiz, alice):
+    from courses.models import Attempt
+    from courses.quiz import services
+
+    schedule.accept(quiz_cohort)
+    DueDate.objects.filter(item_key="quiz:test-course").update(close_at_due=True)
+    with pytest.raises(services.QuizError, match="closed at its due date"):
+        services.attempt_start(quiz=quiz, user=alice, now=at(6, 10, 0))
+    assert not Attempt.objects.exists()
+    schedule.grant_extension(quiz_cohort, student_id=alice.pk, item_key="quiz:test-course", due_at=at(8))
+    assert services.attempt_start(quiz=quiz, user=alice, now=at(6, 10, 0)).pk
+
+
+def test_an_attempt_open_at_the_close_may_still_be_submitted_late(quiz_cohort, quiz, alice):
+    from courses.quiz import services
+
+    schedule.accept(quiz_cohort)
+    DueDate.objects.filter(item_key="quiz:test-course").update(close_at_due=True)
+    attempt = services.attempt_start(quiz=quiz, user=alice, now=at(4, 23, 30))
+    assert services.attempt_submit(attempt=attempt, now=at(5, 0, 10)).late is True
+
+
+def test_quiz_deadline_is_one_query(quiz_cohort, quiz, alice, django_assert_num_queries):
+    schedule.accept(quiz_cohort)
+    with django_assert_num_queries(1):
+        deadline = schedule.quiz_deadline(alice.pk, quiz.pk)
+    assert deadline.due_at == at(4)
