@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from courses.models import Attempt, Question, Quiz
+from courses.quiz import navigation
 from courses.quiz import services as quiz_service
 
 
@@ -59,7 +60,33 @@ def quiz_start(request: HttpRequest, course_slug: str) -> HttpResponse:
 def attempt_detail(request: HttpRequest, course_slug: str, attempt_id: int) -> HttpResponse:
     attempt = quiz_service.attempt_close_if_expired(_get_own_attempt(request, course_slug, attempt_id))
     quiz = attempt.quiz
-    questions = {q.key: q for q in Question.objects.filter(quiz=quiz, key__in=attempt.question_keys)}
+    items = _items(attempt)
+    if attempt.status == Attempt.Status.OPEN:
+        return render(request, "courses/quiz/attempt.html", {
+            "quiz": quiz, "course": quiz.course, "attempt": attempt, "items": items,
+            "answered": sum(1 for item in items if item["answer"])})
+    rules = quiz_service.rules_for(quiz, request.user)
+    level = quiz_service.review_level(rules, list(Attempt.objects.filter(quiz=quiz, user=request.user)))
+    review = [_review_item(item, full=level == quiz_service.ReviewLevel.FULL) for item in items] \
+        if level != quiz_service.ReviewLevel.SCORE else []
+    # The breakdown is shown only with the marks: a topic drawn once would give away that
+    # question's mark, which a score-only review keeps back.
+    breakdown = navigation.topic_breakdown(
+        quiz=quiz, questions=[item["question"] for item in items],
+        correct_keys={item["question"].key for item in items if item["answer"] and item["answer"].is_correct},
+    ) if review else []
+    wrong_only = request.GET.get("show") == "wrong"
+    wrong_count = sum(1 for item in review if not item["correct"])
+    return render(request, "courses/quiz/result.html", {
+        "quiz": quiz, "course": quiz.course, "attempt": attempt, "rules": rules, "level": level,
+        "review": [item for item in review if not item["correct"]] if wrong_only else review,
+        "breakdown": breakdown, "wrong_only": wrong_only, "wrong_count": wrong_count,
+        "review_count": len(review)})
+
+
+def _items(attempt: Attempt) -> list[dict]:
+    """The attempt's questions in the order shown, each with the student's saved answer."""
+    questions = {q.key: q for q in Question.objects.filter(quiz=attempt.quiz, key__in=attempt.question_keys)}
     answers = {a.question_id: a for a in attempt.answers.all()}
     items = []
     for number, key in enumerate(attempt.question_keys, start=1):
@@ -73,17 +100,7 @@ def attempt_detail(request: HttpRequest, course_slug: str, attempt_id: int) -> H
             "chosen": set(response) if isinstance(response, list) else set(),
             "text": response.get("text", "") if isinstance(response, dict) else "",
         })
-    if attempt.status == Attempt.Status.OPEN:
-        return render(request, "courses/quiz/attempt.html", {
-            "quiz": quiz, "course": quiz.course, "attempt": attempt, "items": items,
-            "answered": len(answers)})
-    rules = quiz_service.rules_for(quiz, request.user)
-    level = quiz_service.review_level(rules, list(Attempt.objects.filter(quiz=quiz, user=request.user)))
-    review = [_review_item(item, full=level == quiz_service.ReviewLevel.FULL) for item in items] \
-        if level != quiz_service.ReviewLevel.SCORE else []
-    return render(request, "courses/quiz/result.html", {
-        "quiz": quiz, "course": quiz.course, "attempt": attempt, "rules": rules, "level": level,
-        "review": review})
+    return items
 
 
 def _review_item(item: dict, *, full: bool) -> dict:
@@ -114,9 +131,12 @@ def _form_values(request: HttpRequest, key: str) -> list[str]:
 @login_required
 def attempt_save(request: HttpRequest, course_slug: str, attempt_id: int) -> HttpResponse:
     """Autosave one question (htmx). Answers the small status shown beside the question."""
-    attempt = _get_own_attempt(request, course_slug, attempt_id)
     key = request.POST.get("question", "")
-    question = Question.objects.filter(quiz_id=attempt.quiz_id, key=key).first()
+    try:
+        attempt, question = quiz_service.autosave_targets(user=request.user, course_slug=course_slug,
+                                                          attempt_id=attempt_id, key=key)
+    except Attempt.DoesNotExist:
+        raise Http404("No such attempt") from None
     if question is None or key not in attempt.question_keys:
         return HttpResponseBadRequest("That question is not part of this attempt.")
     try:
@@ -138,9 +158,26 @@ def attempt_submit(request: HttpRequest, course_slug: str, attempt_id: int) -> H
     unknown = [k[2:] for k in request.POST if k.startswith("q-") and k[2:] not in attempt.question_keys]
     if unknown:
         return HttpResponseBadRequest("Answers to questions that are not part of this attempt.")
+    auto = request.POST.get("auto") == "1"
+    # The page's "Submit answers" button sends check=1: without JavaScript (which asks in a
+    # dialog first), questions left unanswered or flagged are listed here before anything is
+    # submitted. "Submit anyway" and the timer send no check.
+    if request.POST.get("check") == "1" and not auto and attempt.status == Attempt.Status.OPEN:
+        pending = navigation.attempt_pending(
+            attempt=attempt, answered_keys=navigation.answered_keys(attempt, answers),
+            flagged_keys=set(request.POST.getlist("flag")))
+        if pending:
+            try:
+                navigation.attempt_save_answers(attempt=attempt, answers=answers)
+            except quiz_service.QuizError as exc:
+                return HttpResponseBadRequest(str(exc))
+            keys = attempt.question_keys
+            return render(request, "courses/quiz/confirm.html", {
+                "quiz": attempt.quiz, "course": attempt.quiz.course, "attempt": attempt,
+                "unanswered": [(n, keys[n - 1]) for n in pending.unanswered],
+                "flagged": [(n, keys[n - 1]) for n in pending.flagged]})
     try:
-        quiz_service.attempt_submit(attempt=attempt, answers=answers,
-                                    auto=request.POST.get("auto") == "1")
+        quiz_service.attempt_submit(attempt=attempt, answers=answers, auto=auto)
     except quiz_service.QuizError as exc:
         raise Http404(str(exc)) from exc
     return redirect("quiz-attempt", course_slug, attempt.pk)

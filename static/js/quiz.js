@@ -1,5 +1,11 @@
-// Quiz page: answered count, the countdown (the server enforces the deadline; this only
-// shows it and submits on time), and a clear warning when an autosave fails.
+// Quiz page: answered count and the question navigator, flags for review, the confirmation
+// before submitting, the countdown (the server enforces the deadline; this only shows it and
+// submits on time), and a clear warning when an autosave fails.
+//
+// Flags live in sessionStorage, per attempt: a flag is a note to oneself for this sitting, not
+// part of the record, so the server keeps none (no write per click, nothing to migrate); a
+// reload or leaving and coming back in the same tab keeps them. Without JavaScript a flag is
+// still sent with the submit, and the server lists it on its confirmation page.
 (function () {
   "use strict";
   const form = document.getElementById("quiz-form");
@@ -11,11 +17,87 @@
     return Array.from(fieldset.querySelectorAll("input")).some(
       (i) => (i.type === "text" ? i.value.trim() !== "" : i.checked));
   }
+  const questions = Array.from(form.querySelectorAll("fieldset[data-question]"));
+  const flagKey = `podium-quiz-flags:${form.action}`;
+  const flagInputs = Array.from(form.querySelectorAll("input.flag-input"));
+
+  function loadFlags() {
+    try {
+      return new Set(JSON.parse(sessionStorage.getItem(flagKey) || "[]"));
+    } catch (e) {
+      return new Set();  // storage off or unreadable: flags then last as long as the page
+    }
+  }
+  function saveFlags() {
+    const keys = flagInputs.filter((i) => i.checked).map((i) => i.value);
+    try { sessionStorage.setItem(flagKey, JSON.stringify(keys)); } catch (e) { /* see loadFlags */ }
+  }
+
+  // The navigator's boxes say, to the eye and in words, answered or not and flagged.
+  function updateNavigator() {
+    const flagged = new Set(flagInputs.filter((i) => i.checked).map((i) => i.value));
+    for (const fieldset of questions) {
+      const key = fieldset.dataset.question;
+      const link = document.querySelector(`.quiz-nav-item[data-nav="${key}"]`);
+      if (!link) continue;
+      const isAnswered = answered(fieldset);
+      const isFlagged = flagged.has(key);
+      link.classList.toggle("is-answered", isAnswered);
+      link.classList.toggle("is-flagged", isFlagged);
+      link.querySelector(".nav-state").textContent =
+        (isAnswered ? ", answered" : ", not answered") + (isFlagged ? ", flagged for review" : "");
+    }
+  }
   function updateCount() {
-    const n = Array.from(form.querySelectorAll("fieldset[data-question]")).filter(answered).length;
-    document.getElementById("answered-count").textContent = n;
+    document.getElementById("answered-count").textContent = questions.filter(answered).length;
+    updateNavigator();
   }
   form.addEventListener("input", updateCount);
+  form.addEventListener("change", (event) => {
+    if (event.target.classList.contains("flag-input")) {
+      saveFlags();
+      updateNavigator();
+    }
+  });
+  const restored = loadFlags();
+  for (const input of flagInputs) input.checked = input.checked || restored.has(input.value);
+  updateNavigator();
+
+  // Before submitting: list what is unanswered or flagged, each a link to its question.
+  const dialog = document.getElementById("confirm-submit");
+  function pending() {
+    const flagged = new Set(flagInputs.filter((i) => i.checked).map((i) => i.value));
+    const unanswered = [];
+    const marked = [];
+    questions.forEach((fieldset, index) => {
+      const item = { key: fieldset.dataset.question, number: index + 1 };
+      if (!answered(fieldset)) unanswered.push(item);
+      if (flagged.has(item.key)) marked.push(item);
+    });
+    return { unanswered, marked };
+  }
+  function listOf(title, items) {
+    const section = document.createDocumentFragment();
+    if (!items.length) return section;
+    const heading = document.createElement("h3");
+    heading.textContent = `${title} (${items.length})`;
+    const list = document.createElement("ul");
+    list.className = "pending-list";
+    for (const item of items) {
+      const li = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `#question-${item.key}`;
+      link.textContent = `Question ${item.number}`;
+      link.addEventListener("click", () => dialog.close());
+      li.appendChild(link);
+      list.appendChild(li);
+    }
+    section.append(heading, list);
+    return section;
+  }
+  if (dialog) {
+    document.getElementById("confirm-back").addEventListener("click", () => dialog.close());
+  }
 
   // A refused autosave (409: submitted in another tab, time is up) carries the reason: show it
   // in the question's live status (htmx does not swap 4xx responses by default).
@@ -43,9 +125,22 @@
   }
 
   let submitting = false;
-  form.addEventListener("submit", () => {
+  form.addEventListener("submit", (event) => {
+    // "Submit answers" asks first when something is left; "Submit anyway" and the timer don't.
+    if (dialog && event.submitter && event.submitter.id === "submit-quiz") {
+      const { unanswered, marked } = pending();
+      if (unanswered.length || marked.length) {
+        event.preventDefault();
+        const lists = document.getElementById("confirm-lists");
+        lists.replaceChildren(listOf("Not answered", unanswered), listOf("Flagged for review", marked));
+        dialog.showModal();
+        return;
+      }
+    }
     submitting = true;
     document.getElementById("submit-quiz").disabled = true;
+    const anyway = document.getElementById("confirm-submit-anyway");
+    if (anyway) anyway.disabled = true;
   });
 
   const timer = document.querySelector(".quiz-timer");
