@@ -223,6 +223,20 @@ def _check_open(attempt: Attempt, now: datetime.datetime) -> None:
         raise QuizError("Time is up: answers after the deadline are not counted.")
 
 
+def autosave_targets(*, user, course_slug: str, attempt_id: int, key: str) -> tuple[Attempt, Question | None]:
+    """The student's own attempt (Attempt.DoesNotExist for anyone else's) and the question
+    `key` names in its quiz (None if there is none), reading only what an autosave needs.
+
+    Autosave is the busiest request in Podium (one per answer): the attempt page's lookup
+    also loads the quiz and the course (its course.yaml details, the summary) and every
+    question column (text, explanation), all decoded and thrown away on each save."""
+    attempt = (Attempt.objects.only("id", "quiz_id", "user_id", "status", "deadline", "question_keys")
+               .get(pk=attempt_id, user=user, quiz__course__slug=course_slug))
+    question = (Question.objects.only("id", "quiz_id", "key", "kind", "options")
+                .filter(quiz_id=attempt.quiz_id, key=key).first())
+    return attempt, question
+
+
 def attempt_save_answer(*, attempt: Attempt, question: Question, values: list[str],
                         now: datetime.datetime | None = None) -> None:
     """Autosave one answer (an empty answer clears it)."""
