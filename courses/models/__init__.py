@@ -9,9 +9,10 @@ from courses.models.content import Course, Lesson
 from courses.models.progress import ChecklistTick, CourseVisit, LessonCompletion
 from courses.models.quiz import Answer, Attempt, Question, Quiz, QuizOverride
 from courses.models.schedule import DueDate, Extension
+from courses.models.search import LessonSection
 
 __all__ = [
     "Answer", "Attempt", "ChecklistTick", "Cohort", "Course", "CourseVisit", "DueDate", "Enrollment",
     "Extension", "Lesson",
-    "LessonCompletion", "Question", "Quiz", "QuizOverride",
+    "LessonCompletion", "LessonSection", "Question", "Quiz", "QuizOverride",
 ]
