@@ -25,6 +25,7 @@ from grading.gradebook import Gradebook
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 56
 MAX_WEEKS = 52
+MIN_WEEKS = 4
 DOTS_PER_ROW = 24  # students drawn side by side at one position before the rest are counted
 
 
@@ -81,7 +82,10 @@ def progress_chart(book: Gradebook) -> Chart:
     and this week every student as a dot at the number of items they have done."""
     start = timezone.make_aware(datetime.datetime.combine(book.cohort.starts_on, datetime.time.min))
     week_ends = []
-    last = max([*book.due.values(), book.now], default=book.now)
+    # Up to the last due date, the cohort's end or now, whichever is latest; four weeks at least.
+    ends = [timezone.make_aware(datetime.datetime.combine(book.cohort.ends_on, datetime.time.max))] \
+        if getattr(book.cohort, "ends_on", None) else []
+    last = max([*book.due.values(), *ends, book.now, start + datetime.timedelta(weeks=MIN_WEEKS)])
     while len(week_ends) < MAX_WEEKS and (not week_ends or week_ends[-1] < last):
         week_ends.append(start + datetime.timedelta(weeks=len(week_ends) + 1))
     due_times = sorted(book.due.values())

@@ -57,6 +57,7 @@ def test_progress_without_a_schedule_draws_only_what_is_done():
     assert parse(chart.svg).find(f"{SVG}polyline[@class='chart-due']") is None
     assert chart.summary.startswith("no schedule yet")
     assert chart.rows[0][2] == "—"
+    assert len(chart.rows) == charts.MIN_WEEKS  # an axis, even in the cohort's first week
 
 
 def test_a_crowd_at_one_position_is_counted_not_drawn_off_the_chart():
