@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from courses import csv_export, progress, services
+from courses import csv_export, progress, schedule_admin, services
 from courses.admin_base import ReadOnlyContentAdmin
 from courses.models import Cohort, Course, Enrollment, Lesson, QuizOverride
 from courses.models.cohorts import EnrollmentEvent
@@ -164,6 +164,7 @@ class CohortAdmin(admin.ModelAdmin):
                  name="courses_cohort_enrol"),
             path("<int:pk>/progress/", self.admin_site.admin_view(self.progress_view),
                  name="courses_cohort_progress"),
+            *schedule_admin.urls(self),  # the Schedule page (courses/schedule_admin.py)
         ]
         return own + super().get_urls()
 

@@ -214,14 +214,17 @@ def shift_all(cohort: Cohort, days: int) -> int:
     return moved
 
 
-def _check_key(cohort: Cohort, item_key: str) -> None:
-    if item_key not in {item.key for item in items(cohort.course)}:
+def _check_key(cohort: Cohort, item_key: str, course_items: list[Item] | None = None) -> None:
+    known = course_items if course_items is not None else items(cohort.course)
+    if item_key not in {item.key for item in known}:
         raise ScheduleError("That item is not part of this course.")
 
 
-def set_due(cohort: Cohort, item_key: str, *, due_at: datetime.datetime, close_at_due: bool) -> DueDate:
-    """Edit one item's due date and whether work is refused after it."""
-    _check_key(cohort, item_key)
+def set_due(cohort: Cohort, item_key: str, *, due_at: datetime.datetime, close_at_due: bool,
+            course_items: list[Item] | None = None) -> DueDate:
+    """Edit one item's due date and whether work is refused after it (`course_items`: the
+    course's items when the caller has them already)."""
+    _check_key(cohort, item_key, course_items)
     row, _ = DueDate.objects.update_or_create(cohort=cohort, item_key=item_key,
                                               defaults={"due_at": due_at, "close_at_due": close_at_due})
     return row

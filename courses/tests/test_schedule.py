@@ -242,3 +242,147 @@ def test_quiz_deadline_is_one_query(quiz_cohort, quiz, alice, django_assert_num_
     with django_assert_num_queries(1):
         deadline = schedule.quiz_deadline(alice.pk, quiz.pk)
     assert deadline.due_at == at(4)
+
+
+# --- the admin's Schedule page ------------------------------------------------------------------
+
+def schedule_url(cohort) -> str:
+    from django.urls import reverse
+
+    return reverse("admin:courses_cohort_schedule", args=[cohort.pk])
+
+
+def test_the_schedule_page_shows_proposed_dates_and_accepts_them(client, ivy, quiz_cohort):
+    client.force_login(ivy)
+    html = client.get(schedule_url(quiz_cohort)).content.decode()
+    assert "Accept the proposed schedule" in html and "Lesson 01: Lesson 1" in html
+    assert "Sun 1 Mar 2026, 23:59" in html and "students see no dates" in html
+    response = client.post(schedule_url(quiz_cohort), {"action": "accept"}, follow=True)
+    assert "Accepted the proposed schedule (4 due date(s)" in response.content.decode()
+    assert schedule.due_dates(quiz_cohort)["quiz:test-course"] == at(4)
+
+
+def test_the_schedule_page_saves_the_pace_and_shifts(client, ivy, quiz_cohort):
+    client.force_login(ivy)
+    response = client.post(schedule_url(quiz_cohort), {"action": "pace", "pace-pace": "custom",
+                                                       "pace-hours_per_week": ""})
+    assert "Say how many hours a week" in response.content.decode()
+    client.post(schedule_url(quiz_cohort),
+                {"action": "pace", "pace-pace": "custom", "pace-hours_per_week": "1"})
+    quiz_cohort.refresh_from_db()
+    assert quiz_cohort.pace == "custom" and quiz_cohort.hours_per_week == 1
+    client.post(schedule_url(quiz_cohort), {"action": "accept"})
+    client.post(schedule_url(quiz_cohort), {"action": "shift", "shift-days": "-3"})
+    assert schedule.due_dates(quiz_cohort)["lesson:lesson-1"] == at(4)
+
+
+def due_post(rows: list[tuple[str, str, bool]], initial: int = 0) -> dict:
+    data = {"action": "save", "due-TOTAL_FORMS": str(len(rows)), "due-INITIAL_FORMS": str(initial)}
+    for i, (key, due, close) in enumerate(rows):
+        data[f"due-{i}-key"], data[f"due-{i}-due_at"] = key, due
+        if close:
+            data[f"due-{i}-close_at_due"] = "on"
+    return data
+
+
+def test_the_schedule_page_edits_one_date_and_close_at_due(client, ivy, quiz_cohort):
+    client.force_login(ivy)
+    client.post(schedule_url(quiz_cohort), {"action": "accept"})
+    rows = [("lesson:lesson-1", "2026-03-01T23:59", False), ("lesson:lesson-2", "2026-03-09T12:00", True),
+            ("lesson:lesson-3", "2026-03-03T23:59", False), ("quiz:test-course", "", False)]
+    response = client.post(schedule_url(quiz_cohort), due_post(rows), follow=True)
+    assert "Saved 2 due date(s)." in response.content.decode()
+    row = DueDate.objects.get(item_key="lesson:lesson-2")
+    assert row.due_at == at(9, 12, 0) and row.close_at_due
+    assert "quiz:test-course" not in schedule.due_dates(quiz_cohort)  # cleared: undated
+
+
+def test_the_schedule_page_refuses_a_hostile_item_key(client, ivy, quiz_cohort):
+    client.force_login(ivy)
+    rows = [("lesson:lesson-1", "2026-03-05T10:00", False),
+            ("<script>alert(1)</script>", "2026-03-05T10:00", True),
+            ("lesson:lesson-3", "", False), ("quiz:test-course", "", False)]
+    html = client.post(schedule_url(quiz_cohort), due_post(rows), follow=True).content.decode()
+    assert "not part of this course" in html and "<script>alert(1)</script>" not in html
+    assert not DueDate.objects.exists()  # all or nothing
+    html = client.post(schedule_url(quiz_cohort), due_post(rows[:2]), follow=True).content.decode()
+    assert "changed while you were editing" in html and html.count('type="datetime-local"') == 4 + 1
+    assert not DueDate.objects.exists()
+
+
+def test_the_schedule_page_grants_and_removes_extensions(client, ivy, alice, quiz_cohort):
+    client.force_login(ivy)
+    html = client.get(schedule_url(quiz_cohort)).content.decode()
+    assert f'<option value="{alice.pk}">Alice</option>' in html
+    client.post(schedule_url(quiz_cohort), {"action": "extend", "ext-student": alice.pk,
+                                            "ext-item": "lesson:lesson-2", "ext-due_at": "2026-03-20T09:00",
+                                            "ext-reason": "Ill for a week"})
+    extension = Extension.objects.get()
+    assert extension.due_at == at(20, 9, 0) and extension.granted_by == ivy
+    assert "Ill for a week" in client.get(schedule_url(quiz_cohort)).content.decode()
+    client.post(schedule_url(quiz_cohort), {"action": "revoke", "extension": extension.pk})
+    assert not Extension.objects.exists()
+
+
+def test_no_extension_for_a_student_of_another_cohort(client, ivy, bob, quiz_cohort, quiz_course):
+    other = Cohort.objects.create(name="Autumn", course=quiz_course, starts_on=datetime.date(2026, 9, 1))
+    Enrollment.objects.create(cohort=other, student=bob)
+    client.force_login(ivy)
+    response = client.post(schedule_url(quiz_cohort), {"action": "extend", "ext-student": bob.pk,
+                                                       "ext-item": "lesson:lesson-1",
+                                                       "ext-due_at": "2026-03-20T09:00"})
+    assert "Select a valid choice" in response.content.decode()
+    assert not Extension.objects.exists()
+
+
+def test_an_instructor_of_another_cohort_gets_403(client, charlie, alice, quiz_cohort):
+    schedule.accept(quiz_cohort)
+    extension = schedule.grant_extension(quiz_cohort, student_id=alice.pk, item_key="lesson:lesson-1",
+                                         due_at=at(9))
+    client.force_login(charlie)
+    assert client.get(schedule_url(quiz_cohort)).status_code == 403
+    for data in ({"action": "accept"}, {"action": "shift", "shift-days": "5"},
+                 {"action": "revoke", "extension": extension.pk}):
+        assert client.post(schedule_url(quiz_cohort), data).status_code == 403
+    assert schedule.due_dates(quiz_cohort)["lesson:lesson-1"] == at(1)
+    assert Extension.objects.filter(pk=extension.pk).exists()
+
+
+def test_revoking_another_cohorts_extension_is_refused(client, ivy, charlie, bob, quiz_cohort, quiz_course):
+    other = Cohort.objects.create(name="Autumn", course=quiz_course, starts_on=datetime.date(2026, 9, 1))
+    other.instructors.add(charlie)
+    Enrollment.objects.create(cohort=other, student=bob)
+    theirs = schedule.grant_extension(other, student_id=bob.pk, item_key="lesson:lesson-1", due_at=at(9))
+    client.force_login(ivy)
+    response = client.post(schedule_url(quiz_cohort), {"action": "revoke", "extension": theirs.pk})
+    assert response.status_code == 403
+    assert client.post(schedule_url(quiz_cohort), {"action": "revoke", "extension": "x"}).status_code == 403
+    assert Extension.objects.filter(pk=theirs.pk).exists()
+
+
+def test_students_cannot_open_the_schedule_page(client, alice, quiz_cohort):
+    client.force_login(alice)
+    response = client.get(schedule_url(quiz_cohort))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_schedule_page_needs_csrf(ivy, quiz_cohort):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(ivy)
+    assert client.post(schedule_url(quiz_cohort), {"action": "accept"}).status_code == 403
+    assert not DueDate.objects.exists()
+
+
+def test_the_schedule_page_query_count_is_constant(client, ivy, quiz_cohort, quiz_course,
+                                                   django_assert_max_num_queries):
+    client.force_login(ivy)
+    schedule.accept(quiz_cohort)
+    for n in range(30):
+        student = make_user(f"s{n}@example.com")
+        Enrollment.objects.create(cohort=quiz_cohort, student=student)
+        schedule.grant_extension(quiz_cohort, student_id=student.pk, item_key="lesson:lesson-1", due_at=at(9))
+    client.get(schedule_url(quiz_cohort))  # warm the outline snapshot
+    with django_assert_max_num_queries(14):
+        assert client.get(schedule_url(quiz_cohort)).status_code == 200

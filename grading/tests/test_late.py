@@ -40,7 +40,8 @@ def test_on_time_work_is_not_late(alice, cohort, lab, sent):
     assert create(alice, lab).late is False
 
 
-def test_late_work_is_taken_and_marked_late(alice, lab, due_yesterday, sent, django_capture_on_commit_callbacks):
+def test_late_work_is_taken_and_marked_late(alice, lab, due_yesterday, sent,
+                                            django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         submission = create(alice, lab)
     submission.refresh_from_db()
@@ -53,7 +54,8 @@ def test_an_extension_makes_it_on_time(alice, cohort, lab, due_yesterday, sent):
     assert create(alice, lab).late is False
 
 
-def test_closed_refuses_and_stores_nothing(alice, lab, due_yesterday, sent, django_capture_on_commit_callbacks):
+def test_closed_refuses_and_stores_nothing(alice, lab, due_yesterday, sent,
+                                           django_capture_on_commit_callbacks):
     due_yesterday.close_at_due = True
     due_yesterday.save()
     with django_capture_on_commit_callbacks(execute=True), \
