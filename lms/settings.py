@@ -42,6 +42,8 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A refused form gets a page that says what happened and offers to reload (lms/errors.py).
+CSRF_FAILURE_VIEW = "lms.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
