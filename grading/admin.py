@@ -8,16 +8,13 @@ student-controlled: it is escaped (format_html_join, never format_html over join
 braces would be read as placeholders) and clipped, so a page never renders unbounded text.
 """
 
-import json
-from functools import partial
-
-from django import forms
 from django.contrib import admin, messages
 from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from courses.admin_base import ReadOnlyContentAdmin
-from grading import selectors, services
+from grading import review, review_admin, selectors, services
 from grading.models import CheckResult, Lab, LabCheck, ManualGrade, ManualItem, Submission, SubmissionFile
 
 TEXT_LIMIT = 2000  # characters of one stored text shown on a change page
@@ -90,50 +87,19 @@ class CheckResultInline(ReadOnlyInline):
         return clip(obj.observed, 1000)
 
 
-class ManualGradeForm(forms.ModelForm):
-    class Meta:
-        model = ManualGrade
-        fields = ["item", "points", "comment"]
+class ManualGradeInline(ReadOnlyInline):
+    """Read-only here: grades are posted from the grading page (grading/review_admin.py), which
+    sets the final grade and tells the student."""
 
-    def clean(self):
-        data = super().clean()
-        item, points = data.get("item"), data.get("points")
-        if item is not None and points is not None and not 0 <= points <= item.points:
-            self.add_error("points", f"Give between 0 and {item.points:g} points for “{item.title}”.")
-        return data
-
-
-class ManualGradeInline(admin.TabularInline):
     model = ManualGrade
-    form = ManualGradeForm
     fields = ["item", "points", "comment", "graded_by", "graded_at"]
-    readonly_fields = ["graded_by", "graded_at"]
-    extra = 0
-
-    def get_formset(self, request, obj=None, **kwargs):
-        # The submission travels with this call's field callback: one ModelAdmin instance serves
-        # every request (and thread), so it must never be stored on `self`.
-        kwargs["formfield_callback"] = partial(self.formfield_for_dbfield, request=request, submission=obj)
-        return super().get_formset(request, obj, **kwargs)
-
-    def get_extra(self, request, obj=None, **kwargs):
-        if obj is None:
-            return 0
-        return max(obj.lab.manual_items.count() - obj.manual_grades.count(), 0)
-
-    def get_max_num(self, request, obj=None, **kwargs):
-        return obj.lab.manual_items.count() if obj else 0
-
-    def formfield_for_dbfield(self, db_field, request, submission=None, **kwargs):
-        if db_field.name == "item":  # only the rubric items of this submission's lab
-            kwargs["queryset"] = (ManualItem.objects.filter(lab_id=submission.lab_id) if submission
-                                  else ManualItem.objects.none())
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+    readonly_fields = fields
 
 
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
-    list_display = ["id", "lab", "student", "status", "score_display", "created_at", "finished_at"]
+    list_display = ["id", "lab", "student", "status", "score_display", "created_at", "finished_at",
+                    "review_link"]
     list_filter = ["status", "lab__course", "lab"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "lab__slug"]
     list_select_related = ["lab", "user"]
@@ -153,6 +119,15 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def get_urls(self):
+        return review_admin.urls(self) + super().get_urls()
+
+    @admin.display(description="Review")
+    def review_link(self, obj):
+        label = "Review and grade" if obj.status == Submission.Status.AWAITING else "Review"
+        return format_html('<a href="{}">{}</a>', reverse("admin:grading_submission_review", args=[obj.pk]),
+                           label)
 
     @admin.display(description="Student", ordering="user__email")
     def student(self, obj):
@@ -189,20 +164,12 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Stages")
     def stage_list(self, obj):
-        if not obj.stages:
+        rows = review.stage_rows(obj.stages)
+        if not rows:
             return "—"
-        text = json.dumps(obj.stages, indent=1, ensure_ascii=False)
-        return format_html("<pre>{}</pre>", clip(text, 10_000))
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is ManualGrade:
-            for grade in formset.save(commit=False):
-                grade.graded_by = request.user
-                grade.save()
-            for grade in formset.deleted_objects:
-                grade.delete()
-            return
-        super().save_formset(request, form, formset, change)
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}{}</li>", (
+            (row.name, row.duration, f" ({'; '.join(row.details)})" if row.details else "")
+            for row in rows)))
 
     @admin.action(description="Grade the selected submissions again", permissions=["change"])
     def regrade(self, request, queryset):

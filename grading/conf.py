@@ -210,6 +210,13 @@ def sandbox_ingress_class() -> str:
     return str(getattr(settings, "GRADING_SANDBOX_INGRESS_CLASS",
                        env("GRADING_SANDBOX_INGRESS_CLASS", "podium-sandbox"))).strip()
 
+def site_url() -> str:
+    """Podium's address for links in emails sent without a request (digests, posted grades):
+    PODIUM_SITE_URL, else the first CSRF_TRUSTED_ORIGINS entry, else the development server's."""
+    explicit = getattr(settings, "PODIUM_SITE_URL", env("PODIUM_SITE_URL", ""))
+    origins = [str(o) for o in getattr(settings, "CSRF_TRUSTED_ORIGINS", []) if "*" not in str(o)]
+    return str(explicit or (origins[0] if origins else "http://127.0.0.1:8000")).rstrip("/")
+
 # Merged into the Celery app's beat schedule by grading/apps.py (no edit of lms/settings.py).
 def beat_schedule() -> dict:
     schedule = {

@@ -402,6 +402,11 @@ def _store_report(submission_id: int, token: str, report: GradeReport,
             # A refused submission stores its preview (grading.pipeline.GradeReport.preview): the
             # page shows it under the refusal as "would score", never as a grade.
             for i, c in enumerate(report.checks or report.preview)])
+        if status == Status.PASSED:
+            # A lab with manual rubric items (the practical's demo) is not passed until graded.
+            from grading.manual_grading import settle_after_checks
+
+            status = settle_after_checks(submission_id) or status
     return status
 
 
