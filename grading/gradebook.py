@@ -249,8 +249,7 @@ def _read_labs(rows, labs, practical, students) -> None:
                             passes=Count("id", filter=Q(status=Status.PASSED)),
                             on_time_passes=Count("id", filter=Q(status=Status.PASSED, late=False)),
                             late_sent=Count("id", filter=Q(late=True) & ~Q(status=Status.NOT_GRADED)),
-                            first_pass=Min("created_at", filter=Q(status=Status.PASSED)),
-                            last=Max("created_at")))
+                            first_pass=Min("created_at", filter=Q(status=Status.PASSED))))
     for a in aggregates:
         row, lab = rows.get(a["user_id"]), by_id[a["lab_id"]]
         if row is None:
@@ -262,7 +261,13 @@ def _read_labs(rows, labs, practical, students) -> None:
         cell.late = (a["on_time_passes"] == 0) if cell.passed else a["late_sent"] > 0
         if a["first_pass"] and lab is not practical:
             row.done_at[lab_key(lab)] = a["first_pass"]
-        _seen(row, a["last"])
+    # Last sent per student, not per lab: a timestamp costs ~25 µs to load, and 500 students
+    # over 10 labs would be thousands of them.
+    for user_id, last in (Submission.objects.filter(lab_id__in=list(by_id), user_id__in=students)
+                          .values("user_id").order_by().annotate(last=Max("created_at"))
+                          .values_list("user_id", "last")):
+        if user_id in rows:
+            _seen(rows[user_id], last)
 
 
 def _read_practical(rows, practical, n_manual, students) -> None:
