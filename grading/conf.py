@@ -225,6 +225,15 @@ def beat_schedule() -> dict:
             "schedule": float(sweep_interval_seconds()),
         },
     }
+    # Digests (grading/digests.py): daily at GRADING_DIGEST_HOUR UTC; the instructors' summary on
+    # Mondays at the same hour.
+    from celery.schedules import crontab
+
+    hour = _int("GRADING_DIGEST_HOUR", 7)
+    schedule["grading-daily-digests"] = {"task": "grading.send_daily_digests",
+                                         "schedule": crontab(minute=0, hour=hour)}
+    schedule["grading-weekly-summaries"] = {"task": "grading.send_weekly_summaries",
+                                            "schedule": crontab(minute=15, hour=hour, day_of_week="mon")}
     if cluster_settings():
         schedule["grading-reap-sandboxes"] = {"task": "grading.reap_sandboxes",
                                               "schedule": float(_int("GRADING_REAP_INTERVAL", 60))}

@@ -134,6 +134,27 @@ def _sweep_at_start_up(**_kwargs) -> dict | None:
                 connection.close()
 
 
+@shared_task(name="grading.send_daily_digests", ignore_result=True, acks_late=True,
+             soft_time_limit=1800, time_limit=1900)
+def send_daily_digests() -> dict:
+    """Celery beat, daily: students' digests (grading/digests.py). Idempotent: a second run, or a
+    redelivered message after a worker died, finds each day's claim and sends nothing again."""
+    from grading import digests
+
+    report = digests.send_daily_digests()
+    return {"sent": len(report.sent), "already": len(report.already), "failed": len(report.failed)}
+
+
+@shared_task(name="grading.send_weekly_summaries", ignore_result=True, acks_late=True,
+             soft_time_limit=1800, time_limit=1900)
+def send_weekly_summaries() -> dict:
+    """Celery beat, weekly: instructors' at-risk summaries (grading/digests.py); idempotent per week."""
+    from grading import digests
+
+    report = digests.send_weekly_summaries()
+    return {"sent": len(report.sent), "already": len(report.already), "failed": len(report.failed)}
+
+
 @shared_task(name="grading.reap_sandboxes", ignore_result=True)
 def reap_sandboxes() -> dict:
     """Celery beat, every minute when a cluster is configured: delete sandboxes past their TTL
