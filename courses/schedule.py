@@ -114,15 +114,16 @@ def quiz_key(course: Course) -> str:
     return f"quiz:{course.slug}"
 
 
-def items(course: Course) -> list[Item]:
+def items(course: Course, *, estimates: bool = True) -> list[Item]:
     """The course's dated items in course order: each lesson followed by the labs it leads to,
-    then the quiz, then the practical."""
+    then the quiz, then the practical. Students' pages pass estimates=False: they show no hours,
+    so the quiz's hours (course.yaml) are not read."""
     found = [Item(lesson_key(lesson.slug), "lesson", f"Lesson {lesson.code}: {lesson.title}",
                   float(lesson.duration_hours), lesson.url, (lesson.number, 0))
              for lesson in course_outline(course)]
     quiz = Quiz.objects.filter(course=course).only("title").first()
     if quiz is not None:
-        found.append(Item(quiz_key(course), "quiz", quiz.title, _quiz_hours(course),
+        found.append(Item(quiz_key(course), "quiz", quiz.title, _quiz_hours(course) if estimates else 0.0,
                           reverse("quiz", args=[course.slug]), (END, 0)))
     for provider in ITEM_PROVIDERS:
         found.extend(provider(course))
@@ -264,14 +265,19 @@ def effective_due(student, cohort: Cohort, item_key: str) -> datetime.datetime |
     return DueDate.objects.filter(cohort=cohort, item_key=item_key).values_list("due_at", flat=True).first()
 
 
+def _scheduled_enrollments(student_id, course_filter: dict):
+    """The enrolments whose schedule applies to the student, best first: an active place, then a
+    completed one, the latest cohort first. Withdrawn, invited or declined places have none."""
+    return (Enrollment.objects.filter(student_id=student_id, **course_filter,
+                                      status__in=(Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED))
+            .order_by("status", "-cohort__starts_on", "-pk"))
+
+
 def enrollment_for(user, course: Course) -> Enrollment | None:
-    """The enrolment whose schedule applies to the user in this course: an active place first,
-    then a completed one, the latest cohort first. None for withdrawn or never enrolled."""
+    """The enrolment whose schedule applies to the user in this course, or None."""
     if not user.is_authenticated:
         return None
-    return (Enrollment.objects.filter(student=user, cohort__course=course,
-                                      status__in=(Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED))
-            .order_by("status", "-cohort__starts_on", "-pk").first())
+    return _scheduled_enrollments(user.pk, {"cohort__course": course}).first()
 
 
 def deadline_for(user, course: Course | int, item_key: str) -> Deadline | None:
@@ -293,9 +299,7 @@ def _deadline(user, course_filter: dict, item_key) -> Deadline | None:
         return None
     due = DueDate.objects.filter(cohort=OuterRef("cohort"), item_key=item_key)
     extension = Extension.objects.filter(enrollment=OuterRef("pk"), item_key=item_key)
-    row = (Enrollment.objects.filter(student_id=student_id, **course_filter,
-                                     status__in=(Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED))
-           .order_by("status", "-cohort__starts_on", "-pk")
+    row = (_scheduled_enrollments(student_id, course_filter)
            .annotate(due=Subquery(due.values("due_at")[:1]), close=Subquery(due.values("close_at_due")[:1]),
                      extended=Subquery(extension.values("due_at")[:1]))
            .values("due", "close", "extended").first())
@@ -333,15 +337,20 @@ def _done_keys(user, course: Course) -> set[str]:
 
 
 def student_due(user, course: Course, now: datetime.datetime | None = None) -> list[StudentDue]:
-    """The user's own dated items in course order (empty outside a scheduled cohort)."""
-    enrollment = enrollment_for(user, course)
-    if enrollment is None:
+    """The user's own dated items in course order (empty outside a scheduled cohort). The cohort,
+    its dates and the user's extensions come in one query: unscheduled students cost one query."""
+    if not user.is_authenticated:
         return []
-    dates = {d.item_key: d for d in DueDate.objects.filter(cohort_id=enrollment.cohort_id)}
+    best = _scheduled_enrollments(user.pk, {"cohort__course": course})
+    extension = Extension.objects.filter(enrollment_id=Subquery(best.values("pk")[:1]),
+                                         item_key=OuterRef("item_key"))
+    dates = {d.item_key: d for d in DueDate.objects.filter(cohort_id=Subquery(best.values("cohort_id")[:1]))
+             .annotate(extended_to=Subquery(extension.values("due_at")[:1]))}
     if not dates:
         return []
-    extended = dict(Extension.objects.filter(enrollment=enrollment).values_list("item_key", "due_at"))
-    return build_student_due(items(course), dates, extended, _done_keys(user, course), now or timezone.now())
+    extended = {key: d.extended_to for key, d in dates.items() if d.extended_to is not None}
+    return build_student_due(items(course, estimates=False), dates, extended, _done_keys(user, course),
+                             now or timezone.now())
 
 
 def build_student_due(course_items: list[Item], dates: dict[str, DueDate],

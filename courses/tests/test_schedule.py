@@ -386,3 +386,90 @@ def test_the_schedule_page_query_count_is_constant(client, ivy, quiz_cohort, qui
     client.get(schedule_url(quiz_cohort))  # warm the outline snapshot
     with django_assert_max_num_queries(14):
         assert client.get(schedule_url(quiz_cohort)).status_code == 200
+
+
+# --- what students see ----------------------------------------------------------------------------
+
+@pytest.fixture
+def dated(quiz_cohort):
+    """Accepted from today: lessons due in 0, 1 and 2 days, the quiz in 3 (end of day, UTC)."""
+    Cohort.objects.filter(pk=quiz_cohort.pk).update(starts_on=timezone.now().date())
+    quiz_cohort.refresh_from_db()
+    schedule.accept(quiz_cohort)
+    return quiz_cohort
+
+
+def test_the_dashboard_lists_overdue_and_due_this_week(client, alice, dated):
+    from django.urls import reverse
+
+    two_days_ago = timezone.now() - datetime.timedelta(days=2)
+    DueDate.objects.filter(item_key="lesson:lesson-1").update(due_at=two_days_ago)
+    client.force_login(alice)
+    html = client.get(reverse("dashboard")).content.decode()
+    overdue, soon = html.split("<h3>Overdue</h3>")[1].split("<h3>Due this week</h3>")
+    assert "Lesson 01: Lesson 1" in overdue and "Lesson 02" not in overdue
+    assert "Lesson 02: Lesson 2" in soon and "Test quiz" in soon
+
+
+def test_the_course_and_quiz_pages_show_due_dates_in_the_readers_zone(client, alice, quiz_cohort,
+                                                                      quiz_course):
+    from django.urls import reverse
+
+    schedule.accept(quiz_cohort)
+    client.force_login(alice)
+    client.cookies["tz"] = "America/New_York"
+    html = client.get(quiz_course.get_absolute_url()).content.decode()
+    assert "Due <time datetime=\"2026-03-01T18:59:00-05:00\">Sun 1 Mar 2026, 18:59 EST</time>" in html
+    assert html.count('class="due meta"') == 4  # three lessons and the quiz
+    html = client.get(reverse("quiz", args=[quiz_course.slug])).content.decode()
+    assert "Wed 4 Mar 2026, 18:59 EST" in html and "Overdue" in html
+
+
+def test_a_student_sees_their_extension_and_not_anothers(client, alice, bob, quiz_cohort, quiz_course):
+    schedule.accept(quiz_cohort)
+    Enrollment.objects.create(cohort=quiz_cohort, student=bob)
+    schedule.grant_extension(quiz_cohort, student_id=bob.pk, item_key="lesson:lesson-2", due_at=at(20),
+                             reason="PRIVATE-REASON")
+    client.force_login(alice)
+    html = client.get(quiz_course.get_absolute_url()).content.decode()
+    assert "Fri 20 Mar" not in html and "extended for you" not in html
+    client.force_login(bob)
+    html = client.get(quiz_course.get_absolute_url()).content.decode()
+    assert "Fri 20 Mar 2026, 23:59 UTC</time> (extended for you)" in html and "PRIVATE-REASON" not in html
+
+
+def test_closed_items_say_so(client, alice, quiz_cohort, quiz_course):
+    from django.urls import reverse
+
+    schedule.accept(quiz_cohort)
+    DueDate.objects.filter(item_key="quiz:test-course").update(close_at_due=True)
+    client.force_login(alice)
+    html = client.get(reverse("quiz", args=[quiz_course.slug])).content.decode()
+    assert "closed, no more work is accepted" in html
+
+
+def test_no_due_dates_shown_without_a_schedule(client, alice, quiz_cohort, quiz_course):
+    client.force_login(alice)
+    assert 'class="due' not in client.get(quiz_course.get_absolute_url()).content.decode()
+
+
+def test_student_pages_query_budget_with_a_schedule(client, alice, dated, quiz_course,
+                                                    django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client.force_login(alice)
+    course_url, dashboard_url = quiz_course.get_absolute_url(), reverse("dashboard")
+    client.get(course_url)
+    base = {}
+    for url in (course_url, dashboard_url):  # the same pages without a schedule, for comparison
+        DueDate.objects.all().delete()
+        with CaptureQueriesContext(connection) as unscheduled:
+            client.get(url)
+        base[url] = len(unscheduled)
+        schedule.accept(dated)
+        # the dated items: cohort + dates + extensions (1), quiz and labs (2), what is done (3)
+        with django_assert_max_num_queries(base[url] + 5):
+            html = client.get(url).content.decode()
+        assert "Due" in html

@@ -98,3 +98,20 @@ def test_a_hostile_item_key_is_just_not_found(alice, cohort, lab, sent):
     DueDate.objects.create(cohort=cohort, item_key="lab:first-deployment' OR 1=1 --",
                            due_at=timezone.now() - datetime.timedelta(days=1), close_at_due=True)
     assert create(alice, lab).late is False
+
+
+def test_the_lab_page_shows_its_due_date_and_late_submissions(client, alice, lab, due_yesterday, sent):
+    create(alice, lab)
+    client.force_login(alice)
+    html = client.get(reverse("lab", args=[lab.course.slug, lab.slug])).content.decode()
+    local = timezone.localtime(due_yesterday.due_at)
+    badge = '<span class="badge badge-danger">Overdue</span>'
+    assert f'{badge} Due <time datetime="{local:%Y-%m-%dT%H:%M}' in html
+    assert '<span class="meta">(late)</span>' in html
+
+
+def test_the_lab_page_shows_no_date_to_a_student_of_another_cohort(client, bob, other_cohort, lab,
+                                                                   due_yesterday):
+    client.force_login(bob)
+    html = client.get(reverse("lab", args=[lab.course.slug, lab.slug])).content.decode()
+    assert 'class="due meta"' not in html and "Overdue" not in html

@@ -1,0 +1,40 @@
+"""Due dates on students' pages: `{% due_for course "lab" lab.slug %}` (one item; add `True` for
+an inline span) and
+`{% due_summary course %}` (the dashboard's overdue and due-this-week lists), both rendered by
+templates/courses/_due.html.
+
+The reader's own dates are read once per request and course (courses.schedule.student_due),
+however many items a page shows, so a course page with every item dated costs the same few
+queries as a lab page.
+"""
+
+from django import template
+
+from courses import schedule
+
+register = template.Library()
+
+
+def _rows(context, course) -> dict[str, schedule.StudentDue]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if course is None or user is None or not user.is_authenticated:
+        return {}
+    cache = request.__dict__.setdefault("_student_due", {})
+    if course.pk not in cache:
+        cache[course.pk] = schedule.due_by_key(schedule.student_due(user, course))
+    return cache[course.pk]
+
+
+@register.inclusion_tag("courses/_due.html", takes_context=True)
+def due_for(context, course, kind: str, slug: str, inline: bool = False) -> dict:
+    """The reader's due date for one item: kind "lesson", "lab" or "quiz" (slug: the course's).
+    A paragraph, or with inline=True a span (inside a list row)."""
+    return {"due": _rows(context, course).get(f"{kind}:{slug}"), "inline": inline}
+
+
+@register.inclusion_tag("courses/_due.html", takes_context=True)
+def due_summary(context, course) -> dict:
+    rows = _rows(context, course).values()
+    return {"summary": True, "overdue": [r for r in rows if r.overdue],
+            "soon": [r for r in rows if r.due_soon]}
