@@ -6,6 +6,7 @@ from courses.quiz import views as quiz_views
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("search/", views.search, name="search"),
     path("invitations/<int:enrollment_id>/<str:answer>/", views.invitation_respond,
          name="invitation-respond"),
     path("courses/<slug:course_slug>/", views.course_detail, name="course"),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from courses import progress, services
+from courses import search as course_search
 from courses.lesson_page import lesson_page
 from courses.models import ChecklistTick, Course, Enrollment, Lesson
 
@@ -121,3 +122,16 @@ def invitation_respond(request: HttpRequest, enrollment_id: int, answer: str) ->
     else:
         messages.info(request, f"You declined the invitation to {enrollment.cohort}.")
     return redirect("dashboard")
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Search the lessons (signed-in students only, like the lessons the results open).
+    `?course=<slug>` keeps the search to one course, as the header box does on a course's pages."""
+    slug = request.GET.get("course", "")
+    course = None
+    if slug and len(slug) <= 50 and slug.replace("-", "").replace("_", "").isalnum() and slug.isascii():
+        course = Course.objects.filter(slug=slug).only("id", "slug", "title").first()
+    results = course_search.search(request.GET.get("q", ""), course_id=course.pk if course else None)
+    return render(request, "courses/search.html", {"results": results, "course": course,
+                                                   "limit": course_search.RESULT_LIMIT})
