@@ -127,7 +127,9 @@ def build(cohort: Cohort, *, now: datetime.datetime | None = None,
     places = cohort_students(cohort)
     if student_id is not None:
         places = places.filter(student_id=student_id)
-    enrollments = list(places.select_related("student").order_by("student__email"))
+    enrollments = list(places.select_related("student").order_by("student__email").only(
+        "enrolled_at", "cohort_id", "status", "student_id", "student__email", "student__first_name",
+        "student__last_name"))
     # A subquery, not a list of ids: 500 students would be 500 query parameters per read.
     students = places.values("student_id")
     lessons = list(Lesson.objects.filter(course=course).only("id", "number", "slug", "title", "course_id"))

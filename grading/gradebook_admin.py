@@ -11,6 +11,8 @@ confirms nothing. A student's record is shown only for an accepted place in that
 
 from __future__ import annotations
 
+from html import escape
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -18,8 +20,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from courses import csv_export
 from courses.models import Attempt, Cohort, LessonCompletion
@@ -70,11 +71,13 @@ def _table_body(cohort: Cohort, shown: gradebook.Table) -> SafeString:
     """The table's rows as HTML, built here rather than in the template: 500 students times 20
     columns is 10,000 cells, which the template engine took most of a second to render."""
     record = reverse("gradebook:record", args=[cohort.pk, 0]).removesuffix("0/")
-    row_html = '<tr class="gradebook-{}"><th scope="row"><a href="{}{}/">{}</a></th>{}</tr>'
-    return format_html_join("\n", row_html, (
-        (row.status, record, row.student_id, cells[0],
-         format_html_join("", "<td>{}</td>", ((cell,) for cell in cells[1:])))
-        for row, cells in zip(shown.rows, shown.cells, strict=True)))
+    # html.escape directly, not format_html: 10,000 format_html calls were a fifth of the page.
+    lines = []
+    for row, cells in zip(shown.rows, shown.cells, strict=True):
+        tds = "".join(f"<td>{escape(cell)}</td>" for cell in cells[1:])
+        lines.append(f'<tr class="gradebook-{escape(row.status)}"><th scope="row"><a href="{record}'
+                     f'{int(row.student_id)}/">{escape(cells[0])}</a></th>{tds}</tr>')
+    return mark_safe("\n".join(lines))  # noqa: S308 - every cell and the status escaped just above
 
 
 def record_view(request, pk: int, student_id: int):
