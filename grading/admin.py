@@ -168,7 +168,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         if not rows:
             return "—"
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}{}</li>", (
-            (row.name, row.duration, f" ({'; '.join(row.details)})" if row.details else "")
+            (row.name, row.duration, f" ({clip('; '.join(row.details))})" if row.details else "")
             for row in rows)))
 
     @admin.action(description="Grade the selected submissions again", permissions=["change"])

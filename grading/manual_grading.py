@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -95,12 +95,21 @@ def settle_after_checks(submission_id: int) -> str | None:
 
 # --- the queue ------------------------------------------------------------------------------------
 
+def superseded() -> Exists:
+    """A student who resubmitted is graded on their latest try: an older waiting submission
+    drops out of the queue once a newer one waits too or has been graded."""
+    return Exists(Submission.objects.filter(
+        user_id=OuterRef("user_id"), lab_id=OuterRef("lab_id"), created_at__gt=OuterRef("created_at")
+    ).filter(Q(status=Status.AWAITING) | Q(graded_at__isnull=False)))
+
+
 def needs_grading(cohort) -> QuerySet[Submission]:
     """Submissions of the cohort's students on the cohort's course waiting for a manual grade,
     oldest first. Callers check that the user teaches the cohort (the admin does)."""
     students = cohort_students(cohort).values("student_id")
     return (Submission.objects.filter(status=Status.AWAITING, lab__course_id=cohort.course_id,
                                       user_id__in=students)
+            .exclude(superseded())
             .select_related("lab", "user").order_by("created_at", "id"))
 
 

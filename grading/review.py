@@ -13,6 +13,7 @@ binary blob costs milliseconds and renders as a short note.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
 import nh3
@@ -37,6 +38,7 @@ README_NAMES = ("readme.md", "readme.markdown", "readme.txt", "readme")
 # The README is the student's: tags without images, and no attribute but links' href/title and
 # the highlighter's classes (an id could repeat one of the admin page's own).
 README_TAGS = ALLOWED_TAGS - {"img"}
+PERMALINK_RE = re.compile(r'\s*<a href="#[^"]*"[^>]*>#</a>')
 README_ATTRIBUTES = {"a": {"href", "title"}, "span": {"class"}, "pre": {"class"}, "code": {"class"}}
 
 
@@ -150,6 +152,8 @@ def readme_html(text: str) -> SafeString:
     rendered = render_markdown(text[:MAX_README_CHARS]).html
     clean = nh3.clean(rendered, tags=README_TAGS, attributes=README_ATTRIBUTES,
                       url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+    # Heading permalinks ("#") would point at ids that were dropped (or at the admin's own).
+    clean = PERMALINK_RE.sub("", clean)
     return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
 
 

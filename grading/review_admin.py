@@ -164,7 +164,7 @@ def _awaiting_count():
     awaiting = (Submission.objects.filter(status=Status.AWAITING, lab__course=OuterRef("course"),
                                           user__enrollments__cohort=OuterRef("pk"),
                                           user__enrollments__status__in=Enrollment.ACCEPTED)
-                .order_by().values("status").annotate(n=Count("pk")).values("n"))
+                .exclude(manual_grading.superseded()).order_by().values("status").annotate(n=Count("pk")).values("n"))
     return Coalesce(Subquery(awaiting, output_field=IntegerField()), 0)
 
 

@@ -147,3 +147,15 @@ def test_grading_a_submission_that_is_not_waiting_is_refused(ivy, alice, lab):
     failed = submit(alice, lab, [("d.yaml", ONE_REPLICA)])
     with pytest.raises(manual_grading.GradingRefused):
         manual_grading.manual_grade_post(submission=failed, grades={}, by=ivy)
+
+
+def test_a_resubmission_replaces_the_older_waiting_one_in_the_queue(client, ivy, alice, awaiting, cohort,
+                                                                    practical):
+    newer = submit(alice, practical, FILES)
+    assert newer.status == Status.AWAITING
+    client.force_login(ivy)
+    url = reverse("admin:grading_submission_needs_grading_cohort", args=[cohort.pk])
+    page = client.get(url).content.decode()
+    assert _grade_url(newer) in page and _grade_url(awaiting) not in page
+    index = client.get(reverse("admin:grading_submission_needs_grading")).content.decode()
+    assert "<td>1</td>" in index
