@@ -180,6 +180,12 @@ def build(cohort: Cohort, *, now: datetime.datetime | None = None,
                      rows=list(rows.values()), due=due, titles=titles, now=now)
 
 
+def at_risk_rows(cohort: Cohort, *, now: datetime.datetime | None = None) -> list[Row]:
+    """The cohort's students at risk, each with `reasons` (a list of sentences): what the weekly
+    instructor summary lists. Same read and query budget as the gradebook page."""
+    return [row for row in build(cohort, now=now).rows if row.status == at_risk.AT_RISK]
+
+
 def facts_of(row: Row) -> at_risk.Facts:
     cells = [*row.labs.values(), *([row.practical] if row.practical else [])]
     return at_risk.Facts(

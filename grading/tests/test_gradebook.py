@@ -119,6 +119,15 @@ def test_at_risk_with_reasons_from_the_schedule_and_extensions(cohort, alice, co
     assert row.reasons == [] and row.status == "on_track"
 
 
+def test_at_risk_rows_for_the_weekly_summary(cohort, alice, bob, lab):
+    Enrollment.objects.create(cohort=cohort, student=bob)
+    for _ in range(3):
+        sub(bob, lab, "failed", 1.0)
+    rows = gradebook.at_risk_rows(cohort)
+    assert [(r.email, r.reasons) for r in rows] == [
+        (bob.email, ["Failed First deployment 3 times without a pass"])]
+
+
 def test_only_accepted_places_are_rows(cohort, bob, alice):
     Enrollment.objects.create(cohort=cohort, student=bob, status=Enrollment.Status.INVITED)
     assert [r.email for r in gradebook.build(cohort).rows] == [alice.email]
