@@ -20,7 +20,7 @@ from courses.models import Course, Lesson
 LIGHT_COURSE_FIELDS = ("id", "slug", "title", "code", "duration_hours", "difficulty",
                        "content_hash")
 LIGHT_LESSON_FIELDS = ("id", "course_id", "number", "slug", "title", "duration_hours",
-                       "objectives", "hands_on", "toc", "content_hash")
+                       "objectives", "hands_on", "toc", "word_count", "content_hash")
 MAX_SNAPSHOTS = 64
 
 

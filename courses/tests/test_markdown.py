@@ -12,7 +12,7 @@ def test_headings_get_anchors_and_a_table_of_contents():
 
 def test_code_is_highlighted_on_the_server():
     result = render_markdown("```yaml partial\nkind: Pod\n```\n")
-    assert '<pre class="highlight" data-lang="yaml">' in result.html
+    assert '<pre class="highlight" data-lang="yaml" ' in result.html
     assert '<span class="nt">kind</span>' in result.html
 
 
