@@ -38,6 +38,7 @@ TAG_BREAK = "\x01"
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _WORD_RE = re.compile(r"[^\W_]+")
 FTS_TABLE = "courses_lessonsection_fts"
+ANCHOR_MAX, HEADING_MAX = 200, 300  # LessonSection.anchor / .heading max_length
 WEIGHTS = {"title": 10.0, "heading": 4.0, "text": 1.0}  # bm25 / plain scan; PostgreSQL: A, B, C
 
 # Dropped from FTS5 and scan queries (PostgreSQL's english configuration drops its own), so a
@@ -64,10 +65,6 @@ class Results:
     query: str
     hits: list[Hit] = field(default_factory=list)
     problem: str = ""  # a sentence for the student when the query could not be run
-
-    @property
-    def searched(self) -> bool:
-        return bool(self.query) and not self.problem
 
 
 def parse_query(raw: str) -> tuple[list[str], str]:
@@ -307,7 +304,9 @@ def split_sections(body_html: str, *, title: str) -> list[Section]:
         heading, text = _clean(raw["heading"]), _clean(raw["text"])
         if i == 0 and not text:
             continue
-        sections.append(Section(anchor=raw["anchor"], heading=heading[:300], text=text))
+        # The columns' limits; an anchor too long to store links to the top of the lesson instead.
+        anchor = raw["anchor"] if len(raw["anchor"]) <= ANCHOR_MAX else ""
+        sections.append(Section(anchor=anchor, heading=heading[:HEADING_MAX], text=text))
     return sections
 
 

@@ -106,6 +106,12 @@ def test_split_sections_skips_an_empty_intro_and_strips_control_characters():
     assert [(s.anchor, s.heading, s.text) for s in sections] == [("a", "A", "x y z"), ("b", "B", "")]
 
 
+def test_a_heading_too_long_to_store_links_to_the_top_of_the_lesson():
+    long_id = "x" * 250
+    sections = search.split_sections(f'<h2 id="{long_id}">{"Long " * 100}</h2><p>t</p>', title="T")
+    assert sections[0].anchor == "" and len(sections[0].heading) == search.HEADING_MAX
+
+
 def test_second_import_writes_nothing_and_a_changed_lesson_is_reindexed(search_course, search_dir):
     assert search.index_course(course=search_course) == 0
     report = course_import(path=search_dir)
