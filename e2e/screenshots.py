@@ -24,7 +24,8 @@ WIDTHS = {"desktop": 1280, "mobile": 390}
 SIGNED_OUT = {"home": "/", "course": COURSE, "login": "/accounts/login/", "signup": "/accounts/signup/"}
 SIGNED_IN = {"dashboard": "/dashboard/", "course-signed-in": COURSE,
              "lesson": f"{COURSE}lessons/k8s-introduction/", "quiz": f"{COURSE}quiz/",
-             "labs": f"{COURSE}labs/", "lab": f"{COURSE}labs/practical/"}
+             "labs": f"{COURSE}labs/", "lab": f"{COURSE}labs/practical/",
+             "search": "/search/?q=rolling+update&course=kubernetes-fundamentals"}
 
 
 def _shoot(page: Page, out: Path, name: str) -> None:
