@@ -8,6 +8,7 @@ register (see `register_feature`); until one is registered, its criteria are tic
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from courses.coursework import CourseParts, LabEntry, course_parts, lab_groups, labs_summary
 from courses.models import ChecklistTick, Course, CourseVisit, Lesson, LessonCompletion
 from courses.outline import LessonRef, course_outline
 
@@ -21,15 +22,20 @@ class Feature:
     # (passed), the labs the set of passed lab slugs.
     evidence: Callable
     # (user, course) -> (dashboard line {"text", "url", "state": todo|done|failed}, evidence):
-    # the dashboard reads both in one go, so it never asks the same question twice.
+    # the dashboard reads both in one go, so it never asks the same question twice. The labs'
+    # line also carries "labs": the course's LabEntry rows (courses/coursework.py) with the
+    # user's status, which the course, lesson and dashboard pages list and count.
     status: Callable
+    # (course) -> [LabEntry] without any user's status: what signed-out readers see.
+    items: Callable | None = None
 
 
 FEATURES: dict[str, Feature] = {}
 
 
-def register_feature(name: str, *, label: str, evidence: Callable, status: Callable) -> None:
-    FEATURES[name] = Feature(label, evidence, status)
+def register_feature(name: str, *, label: str, evidence: Callable, status: Callable,
+                     items: Callable | None = None) -> None:
+    FEATURES[name] = Feature(label, evidence, status, items)
 
 
 @dataclass
@@ -40,6 +46,10 @@ class CourseProgress:
     last_lesson: LessonRef | None = None
     statuses: list[dict] = field(default_factory=list)  # quiz, labs: see FEATURES
     completion: "Completion | None" = None
+    labs: list[LabEntry] = field(default_factory=list)
+    quiz_passed: bool | None = None  # None: no quiz, or not read (signed out)
+    features_read: bool = False  # statuses, labs and quiz come from FEATURES
+    evidence: dict = field(default_factory=dict)  # what FEATURES answered, by feature name
 
     @property
     def total(self) -> int:
@@ -50,8 +60,25 @@ class CourseProgress:
         return sum(1 for lesson in self.lessons if lesson.pk in self.completed_ids)
 
     @property
+    def parts(self) -> CourseParts:
+        """The whole course: lessons, labs by kind, the quiz (coursework.course_parts)."""
+        return course_parts(self.done, self.total, self.labs, self.quiz_passed)
+
+    @property
     def percent(self) -> int:
+        """Progress through the course: lessons, activities, quiz and practical together once
+        the features are read; lessons alone before (a page that reads no feature)."""
+        if self.features_read:
+            return self.parts.percent
         return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def lab_groups(self):
+        return lab_groups(self.labs)
+
+    @property
+    def labs_summary(self) -> str:
+        return labs_summary(self.labs)
 
     @property
     def completed_numbers(self) -> set[int]:
@@ -74,7 +101,41 @@ def completed_lesson_ids(user, course_ids) -> set[int]:
 
 
 def course_progress(user, course: Course) -> CourseProgress:
-    return CourseProgress(course, course_outline(course), completed_lesson_ids(user, [course.pk]))
+    """Lessons, and the features (labs, quiz) read once: for a signed-out reader, the labs
+    without a status (the course page's preview)."""
+    row = CourseProgress(course, course_outline(course), completed_lesson_ids(user, [course.pk]))
+    read_features(user, row)
+    return row
+
+
+def read_features(user, row: CourseProgress) -> dict:
+    """Fill the row's statuses, labs and quiz from FEATURES; the evidence read, by feature name
+    (completion and checklists reuse it, so no question is asked twice)."""
+    evidence: dict[str, object] = {}
+    if not user.is_authenticated:
+        read_labs(user, row)
+        return evidence
+    for name, feature in FEATURES.items():
+        line, evidence[name] = feature.status(user, row.course)
+        row.labs = line.pop("labs", row.labs)
+        row.statuses.append({"name": name, "label": feature.label, **line})
+        if name == "quiz" and line.get("url"):  # no url: the course has no quiz
+            row.quiz_passed = bool(evidence[name])
+    row.features_read, row.evidence = True, evidence
+    row.completion = completion(user, row, evidence)
+    return evidence
+
+
+def read_labs(user, row: CourseProgress) -> None:
+    """Only the labs, with the user's status (one query): what the lesson page names. Its
+    progress bar stays the lessons' (the course page and dashboard show the whole course)."""
+    for feature in FEATURES.values():
+        if feature.items is None:
+            continue
+        if user.is_authenticated:
+            row.labs = list(feature.status(user, row.course)[0].get("labs", []))
+        else:
+            row.labs = list(feature.items(row.course))
 
 
 def dashboard(user) -> list[CourseProgress]:
@@ -89,11 +150,7 @@ def dashboard(user) -> list[CourseProgress]:
     rows = [CourseProgress(c, outlines[c.pk], done, last.get(c.pk)) for c in courses]
     if user.is_authenticated:
         for row in rows:
-            evidence = {}
-            for name, feature in FEATURES.items():
-                line, evidence[name] = feature.status(user, row.course)
-                row.statuses.append({"label": feature.label, **line})
-            row.completion = completion(user, row, evidence)
+            read_features(user, row)
     return rows
 
 
@@ -124,7 +181,7 @@ def checklists(user, progress: CourseProgress) -> Checklists:
         result.prerequisites.append(ChecklistItem(
             key=item["key"], text=item["text"], optional=item.get("optional", False),
             ticked=(ChecklistTick.Kind.PREREQUISITE, item["key"]) in ticks))
-    evidence_cache: dict[str, object] = {}
+    evidence_cache: dict[str, object] = dict(progress.evidence)
     for item in course.details.get("success_criteria", []):
         verified, note = _evaluate(user, progress, item.get("evidence") or {}, evidence_cache)
         manual = (ChecklistTick.Kind.CRITERION, item["key"]) in ticks
@@ -149,7 +206,7 @@ def _evaluate(user, progress: CourseProgress, evidence: dict, cache: dict) -> tu
         met &= bool(_provided("quiz", user, progress.course, cache))
     if evidence.get("labs"):
         labs = evidence["labs"]
-        parts.append("lab" + ("s " if len(labs) > 1 else " ") + ", ".join(labs) + " passed")
+        parts.append("lab" + ("s " if len(labs) > 1 else " ") + _titles(progress, labs) + " passed")
         passed = _provided("labs", user, progress.course, cache) or set()
         met &= set(labs) <= passed
     return met, "; ".join(parts)
@@ -168,14 +225,24 @@ def completion(user, progress: CourseProgress, evidence: dict | None = None) -> 
     rule = progress.course.details.get("completion") or {}
     remaining, cache = [], dict(evidence or {})
     if progress.done < progress.total:
-        remaining.append(f"{progress.total - progress.done} lesson(s)")
+        left = progress.total - progress.done
+        remaining.append(f"finish {left} lesson{'s' if left > 1 else ''}")
     if rule.get("quiz") and not _provided("quiz", user, progress.course, cache):
         remaining.append("pass the quiz")
     labs = set(rule.get("labs") or [])
     missing = labs - (_provided("labs", user, progress.course, cache) or set()) if labs else set()
     if missing:
-        remaining.append(f"pass {len(missing)} lab(s): {', '.join(sorted(missing))}")
+        remaining.append(f"pass {len(missing)} lab{'s' if len(missing) > 1 else ''}: "
+                         f"{_titles(progress, missing)}")
     return Completion(not remaining, remaining)
+
+
+def _titles(progress: CourseProgress, slugs) -> str:
+    """Labs named by their titles, in course order (slugs are for course.yaml, not students)."""
+    titles = {lab.slug: lab.title for lab in progress.labs}
+    order = {lab.slug: i for i, lab in enumerate(progress.labs)}
+    ordered = sorted(slugs, key=lambda slug: (order.get(slug, len(order)), slug))
+    return ", ".join(f"“{titles[slug]}”" if slug in titles else "a lab" for slug in ordered)
 
 
 def _provided(name: str, user, course: Course, cache: dict):

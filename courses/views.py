@@ -6,6 +6,7 @@ come from the same template (template partials), so markup is written once.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -15,6 +16,7 @@ from courses import progress, services
 from courses import search as course_search
 from courses.lesson_page import lesson_page
 from courses.models import ChecklistTick, Course, Enrollment, Lesson
+from courses.outline import course_outline
 
 
 def _get_lesson(course_slug: str, lesson_slug: str) -> Lesson:
@@ -25,34 +27,52 @@ def _get_lesson(course_slug: str, lesson_slug: str) -> Lesson:
     return get_object_or_404(lessons, course__slug=course_slug, slug=lesson_slug)
 
 
+def _nav_course(rows: list) -> Course | None:
+    """The course the header's Labs link leads to on pages outside a course: the only one."""
+    return rows[0].course if len(rows) == 1 else None
+
+
 def home(request: HttpRequest) -> HttpResponse:
     rows = progress.dashboard(request.user)
-    return render(request, "courses/home.html", {"rows": rows})
+    return render(request, "courses/home.html", {"rows": rows, "nav_course": _nav_course(rows)})
 
 
 def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """Open to everyone: signed out, it is the course's preview (labs listed without status)."""
     course = get_object_or_404(Course, slug=course_slug)
     course_progress = progress.course_progress(request.user, course)
     return render(request, "courses/course.html", {
         "course": course,
         "progress": course_progress,
         "checklists": progress.checklists(request.user, course_progress),
+        "preview_lesson": course_progress.lessons[0] if course_progress.lessons else None,
     })
 
 
-@login_required
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
+    """A lesson. Signed out, the course's first lesson reads as a preview; any other asks the
+    reader to log in and says why (the course page lists every lesson to everyone anyway)."""
     page = lesson_page(request.user, course_slug, lesson_slug)
     if page is None:
         raise Http404("No such lesson")
     lesson, lessons = page.lesson, page.outline
-    course_progress = progress.CourseProgress(page.course, lessons, page.completed_ids)
     index = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
-    services.lesson_record_visit(user=request.user, lesson=lesson)
+    signed_in = request.user.is_authenticated
+    if not signed_in and index > 0:
+        messages.info(request, f"Lesson {lesson.number:02d}, “{lesson.title}”, is for students with an "
+                               "account. Log in, or sign up for free, to read it and keep your progress. "
+                               f"Lesson {lessons[0].code} is open to everyone as a preview.")
+        return redirect_to_login(request.get_full_path())
+    course_progress = progress.CourseProgress(page.course, lessons, page.completed_ids)
+    progress.read_labs(request.user, course_progress)
+    if signed_in:
+        services.lesson_record_visit(user=request.user, lesson=lesson)
     return render(request, "courses/lesson.html", {
         "course": page.course,
         "lesson": lesson,
         "progress": course_progress,
+        "lesson_labs": [lab for lab in course_progress.labs if lab.lesson_number == lesson.number],
+        "preview": not signed_in,
         "is_complete": lesson.pk in page.completed_ids,
         "nav": [(ref, ref.pk in page.completed_ids) for ref in lessons],
         "previous": lessons[index - 1] if index > 0 else None,
@@ -69,7 +89,9 @@ def lesson_complete(request: HttpRequest, course_slug: str, lesson_slug: str) ->
     services.lesson_mark_complete(user=request.user, lesson=lesson, complete=complete)
     if not request.htmx:
         return redirect(lesson)
-    course_progress = progress.course_progress(request.user, lesson.course)
+    # The lesson page's bar counts lessons (see lesson_detail): so does its update.
+    course_progress = progress.CourseProgress(lesson.course, course_outline(lesson.course),
+                                              progress.completed_lesson_ids(request.user, [lesson.course_id]))
     return render(request, "courses/lesson.html#complete-action", {
         "course": lesson.course, "lesson": lesson, "progress": course_progress,
         "is_complete": complete, "oob": True,
@@ -99,8 +121,10 @@ def checklist_toggle(request: HttpRequest, course_slug: str, kind: str, key: str
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    rows = progress.dashboard(request.user)
     return render(request, "courses/dashboard.html", {
-        "rows": progress.dashboard(request.user),
+        "rows": rows,
+        "nav_course": _nav_course(rows),
         "invitations": services.pending_invitations(request.user),
     })
 

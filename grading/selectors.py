@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from courses.coursework import LabEntry
 from courses.models import Course
 from courses.visibility import taught_by
-from grading.models import Lab, Submission
+from grading.models import Lab, LabCheck, Submission
 
 Status = Submission.Status
 
@@ -64,23 +65,27 @@ class LabStatus:
     passed: bool
     attempted: bool
     active: bool
+    awaiting: bool = False  # the checks passed; the manual rubric waits for the instructor
 
 
 def labs_with_status(user, course: Course) -> list[LabStatus]:
     """Every lab of the course with the user's status: one query."""
     # The lesson row carries its whole rendered body: never load it for a list.
     labs = Lab.objects.filter(course=course).select_related("lesson").defer(
-        "instructions", "instructions_html", *LESSON_BODY_FIELDS)
+        "instructions", "instructions_html", *LESSON_BODY_FIELDS).annotate(
+        points=Subquery(LabCheck.objects.filter(lab=OuterRef("pk")).order_by().values("lab")
+                        .annotate(total=Sum("points")).values("total")))
     if user.is_authenticated:
         mine = Submission.objects.filter(user=user, lab=OuterRef("pk"))
         labs = labs.annotate(
             has_passed=Exists(mine.filter(status=Status.PASSED)),
             has_attempted=Exists(mine.exclude(status=Status.NOT_GRADED)),
-            has_active=Exists(mine.filter(status__in=Submission.ACTIVE)))
+            has_active=Exists(mine.filter(status__in=Submission.ACTIVE)),
+            has_awaiting=Exists(mine.filter(status=Status.AWAITING)))
     rows = []
     for lab in labs:
         rows.append(LabStatus(lab, getattr(lab, "has_passed", False), getattr(lab, "has_attempted", False),
-                              getattr(lab, "has_active", False)))
+                              getattr(lab, "has_active", False), getattr(lab, "has_awaiting", False)))
     return rows
 
 
@@ -92,18 +97,56 @@ def passed_lab_slugs(user, course: Course) -> set[str]:
                .values_list("lab__slug", flat=True).distinct())
 
 
+def _state(row: LabStatus) -> str:
+    if row.passed:
+        return "done"
+    if row.active:
+        return "active"
+    if row.awaiting:
+        return "awaiting"
+    return "failed" if row.attempted else "todo"
+
+
+def _entry(row: LabStatus) -> LabEntry:
+    lab, lesson = row.lab, row.lab.lesson
+    return LabEntry(
+        slug=lab.slug, title=lab.title, kind=lab.kind, summary=lab.summary, minutes=lab.estimated_minutes,
+        points=getattr(lab, "points", None) or 0, lesson_number=lesson.number if lesson else None,
+        lesson_title=lesson.title if lesson else "", url=lab.get_absolute_url(), state=_state(row))
+
+
+def lab_entries(user, course: Course) -> list[LabEntry]:
+    """The course's labs as course pages list them (courses/coursework.py), with the user's
+    status: one query. Lesson labs follow their lesson; the practical comes last."""
+    order = {"activity": 0, "lesson": 0, "practical": 1}
+    rows = sorted(labs_with_status(user, course),
+                  key=lambda r: (order.get(r.lab.kind, 0), r.lab.lesson.number if r.lab.lesson else 0))
+    for row in rows:
+        row.lab.course = course  # its URL names the course: no query per lab
+    return [_entry(row) for row in rows]
+
+
+def course_lab_entries(course: Course) -> list[LabEntry]:
+    """Provider "labs" items: the labs without anyone's status, for signed-out readers."""
+    from django.contrib.auth.models import AnonymousUser
+
+    return lab_entries(AnonymousUser(), course)
+
+
 def dashboard_status(user, course: Course) -> tuple[dict, set[str]]:
-    """Dashboard provider "Labs": the line and the passed lab slugs, in one query. Completion
-    needs every activity and the practical passed; lesson hands-ons are practice."""
-    rows = labs_with_status(user, course)
-    passed_slugs = {row.lab.slug for row in rows if row.passed}
-    required = [row for row in rows if row.lab.required_for_completion]
+    """Dashboard provider "Labs": the line (with every lab, for the pages that list and count
+    them) and the passed lab slugs, in one query. The line counts every lab; the course page
+    and dashboard show the kinds apart (activities, lesson labs, the practical)."""
+    labs = lab_entries(user, course)
+    passed_slugs = {lab.slug for lab in labs if lab.passed}
+    if not labs:
+        return {"text": "No labs yet", "url": None, "state": "todo", "labs": labs}, passed_slugs
     url = reverse("lab-list", args=[course.slug])
-    if not rows:
-        return {"text": "No labs yet", "url": None, "state": "todo"}, passed_slugs
-    if not required:
-        required = rows
-    passed = sum(1 for row in required if row.passed)
-    if passed == len(required):
-        return {"text": f"All {len(required)} labs passed", "url": url, "state": "done"}, passed_slugs
-    return {"text": f"{passed} of {len(required)} labs passed", "url": url, "state": "todo"}, passed_slugs
+    passed = len(passed_slugs)
+    state = "done" if passed == len(labs) else "todo"
+    text = f"All {len(labs)} labs passed" if state == "done" else f"{passed} of {len(labs)} labs passed"
+    awaiting = sum(1 for lab in labs if lab.state == "awaiting")
+    if awaiting:
+        text += f", {awaiting} awaiting instructor grading"
+    return {"text": text, "url": url, "state": state, "labs": labs}, passed_slugs
+

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from courses.coursework import lab_groups, labs_summary
 from courses.models import Course
 from grading import conf, selectors, services
 from grading.forms import SubmissionForm
@@ -23,8 +24,9 @@ POLL_SECONDS = 1
 @login_required
 def lab_list(request: HttpRequest, course_slug: str) -> HttpResponse:
     course = get_object_or_404(Course, slug=course_slug)
+    labs = selectors.lab_entries(request.user, course)
     return render(request, "grading/lab_list.html", {
-        "course": course, "rows": selectors.labs_with_status(request.user, course)})
+        "course": course, "groups": lab_groups(labs), "summary": labs_summary(labs)})
 
 
 def _lab_page(request: HttpRequest, lab, form: SubmissionForm, status: int = 200) -> HttpResponse:

@@ -147,6 +147,12 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     username = UsernameField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True,
                                                                            "autocomplete": "email"}))
+    # Django's message names the model field ("username"); students log in with their email.
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That email and password do not match an account. Check both and try again "
+                         "(the password is case-sensitive).",
+    }
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()

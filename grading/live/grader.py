@@ -25,7 +25,9 @@ from grading.live.sandbox import IngressRewrite, SandboxSpec
 
 logger = logging.getLogger(__name__)
 
-SKIPPED_NOTE = "live checks skipped: no cluster configured"
+# Shown to the student on their submission page: plain words, no operator jargon.
+SKIPPED_NOTE = ("Podium checked your manifests as written; it did not run them on a cluster this time, so "
+                "the checks that need your workload running were left out.")
 
 
 @dataclass
