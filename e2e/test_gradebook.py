@@ -67,7 +67,7 @@ def test_instructor_filters_at_risk_and_opens_a_record(page: Page, people, grade
     table.get_by_role("link", name="Gina").click()
     expect(page.locator("h1")).to_contain_text("Gina")
     expect(page.locator("#content")).to_contain_text("without a pass")
-    expect(page.get_by_role("link", name=re.compile(r"^Open the .* submission of"))).to_have_count(3)
+    expect(page.get_by_role("link", name=re.compile(r"^Review the .* submission of"))).to_have_count(3)
     b.assert_accessible(page)
 
 

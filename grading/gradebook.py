@@ -25,7 +25,7 @@ from courses.models import Attempt, Cohort, CourseVisit, Lesson, LessonCompletio
 from courses.models.schedule import DueDate, Extension
 from courses.visibility import cohort_students
 from grading import at_risk
-from grading.models import Lab, ManualGrade, ManualItem, Submission
+from grading.models import Lab, ManualItem, Submission
 
 Status = Submission.Status
 
@@ -42,14 +42,14 @@ class LabCell:
 
 @dataclass
 class PracticalCell(LabCell):
+    """The practical: its checks, then the instructor's rubric (grading/manual_grading.py). It is
+    passed only once the rubric is posted and automatic + manual reach the lab's pass mark."""
+
     auto: float | None = None  # automatic points of the submission that counts
     auto_max: float | None = None
-    manual: float | None = None  # None until every rubric item is graded
+    manual: float | None = None  # None until the instructor posts the rubric
     manual_max: float = 0
-
-    @property
-    def awaiting(self) -> bool:
-        return self.passed and self.manual_max > 0 and self.manual is None
+    awaiting: bool = False  # its checks passed; the instructor has not graded it yet
 
     @property
     def final(self) -> float | None:
@@ -139,9 +139,8 @@ def build(cohort: Cohort, *, now: datetime.datetime | None = None,
     labs = [lab for lab in all_labs if lab is not practical]
     quiz = Quiz.objects.filter(course=course).only("id", "title", "questions_per_attempt",
                                                    "pass_percent").first()
-    rubric = list(ManualItem.objects.filter(lab=practical).values_list("points", flat=True)) \
-        if practical else []
-    manual_max, n_manual = sum(rubric), len(rubric)
+    manual_max = sum(ManualItem.objects.filter(lab=practical).values_list("points", flat=True)) \
+        if practical else 0
 
     titles = {lesson_key(x): f"Lesson {x.number:02d}: {x.title}" for x in lessons}
     titles.update({lab_key(x): x.title for x in all_labs})
@@ -163,7 +162,7 @@ def build(cohort: Cohort, *, now: datetime.datetime | None = None,
         _read_quiz(rows, quiz, quiz_key(course), students)
     _read_labs(rows, all_labs, practical, students)
     if practical:
-        _read_practical(rows, practical, n_manual, students)
+        _read_practical(rows, practical, students)
 
     due, extensions = _read_schedule(cohort)
     cohort_schedule = at_risk.Schedule(due=due, titles=titles)
@@ -248,7 +247,7 @@ def _read_quiz(rows, quiz, key, students) -> None:
 
 def _read_labs(rows, labs, practical, students) -> None:
     by_id = {lab.pk: lab for lab in labs}
-    graded = Q(status__in=[Status.PASSED, Status.FAILED]) & Q(max_score__gt=0)
+    graded = Q(status__in=[Status.PASSED, Status.FAILED, Status.AWAITING]) & Q(max_score__gt=0)
     aggregates = (Submission.objects.filter(lab_id__in=list(by_id), user_id__in=students)
                   .values("user_id", "lab_id").order_by()
                   .annotate(best=Max("score", filter=graded), best_of=Max("max_score", filter=graded),
@@ -267,7 +266,7 @@ def _read_labs(rows, labs, practical, students) -> None:
         cell.best = round(100 * a["best"] / a["best_of"], 1) if a["best"] is not None else None
         cell.attempts, cell.failures, cell.passed = a["attempts"], a["failures"], a["passes"] > 0
         cell.late = (a["on_time_passes"] == 0) if cell.passed else a["late_sent"] > 0
-        if a["first_pass"] and lab is not practical:
+        if a["first_pass"]:  # a practical passes only once its rubric is graded
             row.done_at[lab_key(lab)] = a["first_pass"]
     # Last sent per student, not per lab: a timestamp costs ~25 µs to load, and 500 students
     # over 10 labs would be thousands of them.
@@ -278,34 +277,34 @@ def _read_labs(rows, labs, practical, students) -> None:
             _seen(rows[user_id], last)
 
 
-def _read_practical(rows, practical, n_manual, students) -> None:
-    """The practical's points: of the latest passed submission with manual grades, else of the
-    best passed one. The practical counts as done only once its rubric is graded."""
-    passed = (Submission.objects.filter(lab=practical, user_id__in=students, status=Status.PASSED)
-              .annotate(n_grades=Count("manual_grades"))
-              .values_list("id", "user_id", "score", "max_score", "created_at", "n_grades")
-              .order_by("created_at", "id"))
-    chosen: dict[int, tuple] = {}
-    for sub in passed:
-        _id, user_id, score, _max, _at, n_grades = sub
-        current = chosen.get(user_id)
-        if current is None or n_grades > 0 or (current[5] == 0 and (score or 0) > (current[2] or 0)):
-            chosen[user_id] = sub
-    points: dict[int, float] = defaultdict(float)
-    for submission_id, p in ManualGrade.objects.filter(
-            submission__lab=practical, submission__user_id__in=students,
-            submission__status=Status.PASSED).values_list("submission_id", "points"):
-        points[submission_id] += p
-    key = lab_key(practical)
-    for user_id, (sub_id, _user, score, max_score, at, n_grades) in chosen.items():
+def _read_practical(rows, practical, students) -> None:
+    """The practical's points, from the submission that counts: the best graded one that passed,
+    else the latest one awaiting the instructor, else the best graded one."""
+    checked = (Submission.objects.filter(lab=practical, user_id__in=students)
+               .filter(Q(status=Status.AWAITING) | Q(graded_at__isnull=False))
+               .values_list("user_id", "status", "score", "max_score", "manual_score", "graded_at")
+               .order_by("created_at", "id"))
+    best: dict[int, tuple] = {}
+    waiting: dict[int, tuple] = {}
+    for sub in checked:
+        user_id, status, score, _max, manual, graded_at = sub
+        if graded_at is None:
+            waiting[user_id] = sub  # the latest wins
+            continue
+        mark = (status == Status.PASSED, (score or 0) + (manual or 0))
+        current = best.get(user_id)
+        if current is None or mark > (current[1] == Status.PASSED, (current[2] or 0) + (current[4] or 0)):
+            best[user_id] = sub
+    for user_id in best.keys() | waiting.keys():
         cell = rows[user_id].practical if user_id in rows else None
         if cell is None:
             continue
-        cell.auto, cell.auto_max = score, max_score
-        graded = n_grades >= n_manual
-        cell.manual = (points[sub_id] if n_manual else 0) if graded else None
-        if graded:
-            rows[user_id].done_at[key] = at
+        graded = best.get(user_id)
+        use_graded = graded and (graded[1] == Status.PASSED or user_id not in waiting)
+        chosen = graded if use_graded else waiting[user_id]
+        _user, status, cell.auto, cell.auto_max, manual, graded_at = chosen
+        cell.awaiting = graded_at is None
+        cell.manual = None if graded_at is None else (manual or 0)
 
 
 def _read_schedule(cohort) -> tuple[dict[str, datetime.datetime], dict[int, dict[str, datetime.datetime]]]:
@@ -349,14 +348,13 @@ def lab_text(cell: LabCell) -> str:
 def practical_text(cell: PracticalCell) -> str:
     if not cell.attempts:
         return "—"
-    if not cell.passed:
+    if cell.auto is None:
         return f"{_percent(cell.best)}, not passed"
     auto = f"automatic {cell.auto:g}/{cell.auto_max:g}"
     if cell.awaiting:
         return f"{auto}, awaiting instructor grading"
-    if not cell.manual_max:
-        return f"{auto}, final {_percent(cell.final)}"
-    return f"{auto} + manual {cell.manual:g}/{cell.manual_max:g}, final {_percent(cell.final)}"
+    manual = f" + manual {cell.manual:g}/{cell.manual_max:g}" if cell.manual_max else ""
+    return f"{auto}{manual}, final {_percent(cell.final)}, {'passed' if cell.passed else 'not passed'}"
 
 
 def columns(book: Gradebook) -> list[Column]:

@@ -97,7 +97,8 @@ def record_view(request, pk: int, student_id: int):
                       "voided", "late").order_by("started_at"))
     submissions = (Submission.objects.filter(user=student, lab__course=cohort.course)
                    .select_related("lab").only("id", "status", "score", "max_score", "created_at", "late",
-                                               "lab__title", "lab__slug", "lab__kind")
+                                               "lab__title", "lab__slug", "lab__kind",
+                                               "manual_score", "graded_at")
                    .order_by("created_at", "id"))
     context = _context(request, cohort, f"{row.name or row.email}: record in {cohort}", row=row, book=book,
                        lessons=lessons, attempts=list(attempts), submissions=list(submissions))

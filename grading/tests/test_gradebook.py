@@ -17,7 +17,7 @@ from courses.models import Attempt, Enrollment, LessonCompletion, Quiz
 from courses.models.schedule import DueDate, Extension
 from courses.tests.conftest import make_user, write_course
 from grading import gradebook
-from grading.models import ManualGrade, Submission
+from grading.models import Submission
 from grading.tests.conftest import LAB_YAML, PRACTICAL_YAML, write_lab
 
 NOW = timezone.now()
@@ -62,7 +62,7 @@ def test_a_row_gathers_lessons_quiz_labs_and_practical(cohort, alice, lab, pract
     attempt(alice, quiz, 2, 4)
     sub(alice, lab, "failed", 1.0)
     sub(alice, lab, "passed", 3.0, late=True)
-    graded = sub(alice, practical, "passed", 1.0, 1.0)
+    graded = sub(alice, practical, "awaiting", 1.0, 1.0)
     row = row_of(cohort, alice)
     assert (row.lessons_done, row.lessons_total, row.lessons_percent) == (2, 3, 67)
     assert (row.quiz_best, row.quiz_passed, row.quiz_attempts) == (4, True, 2)
@@ -73,10 +73,15 @@ def test_a_row_gathers_lessons_quiz_labs_and_practical(cohort, alice, lab, pract
     assert gradebook.practical_text(row.practical) == "automatic 1/1, awaiting instructor grading"
     assert "lab:practical" not in row.done_at  # not done until the demo is graded
 
-    ManualGrade.objects.create(submission=graded, item=practical.manual_items.get(), points=7)
+    # Posted below the pass mark (the practical needs 100%): final, not passed.
+    Submission.objects.filter(pk=graded.pk).update(status="failed", manual_score=7, graded_at=NOW)
     row = row_of(cohort, alice)
     assert row.practical.final == round(100 * 8 / 11, 1)
-    assert gradebook.practical_text(row.practical) == "automatic 1/1 + manual 7/10, final 72.7%"
+    assert gradebook.practical_text(row.practical) == "automatic 1/1 + manual 7/10, final 72.7%, not passed"
+    assert "lab:practical" not in row.done_at
+    Submission.objects.filter(pk=graded.pk).update(status="passed", passed=True, manual_score=10)
+    row = row_of(cohort, alice)
+    assert gradebook.practical_text(row.practical) == "automatic 1/1 + manual 10/10, final 100%, passed"
     assert "lab:practical" in row.done_at
 
 
@@ -141,8 +146,9 @@ def _fill(cohort, course, lab, practical, students: int):
         complete(user, course, 1)
         attempt(user, quiz, 1, i % 5)
         sub(user, lab, "failed" if i % 2 else "passed", 2.0)
-        ManualGrade.objects.create(submission=sub(user, practical, "passed", 1.0, 1.0),
-                                   item=practical.manual_items.get(), points=5)
+        Submission.objects.filter(pk=sub(user, practical, "awaiting", 1.0, 1.0).pk).update(
+            status="failed" if i % 3 else "passed", manual_score=5 + 5 * (i % 3 == 0), graded_at=NOW)
+        sub(user, practical, "awaiting", 1.0, 1.0)
     DueDate.objects.create(cohort=cohort, item_key="lesson:lesson-1", due_at=NOW - DAY)
 
 
@@ -153,13 +159,13 @@ def test_query_count_is_constant_in_students(students, cohort, course, lab, prac
         book = gradebook.build(cohort)
         gradebook.table(book, sort="-lessons", filter="at_risk")
     assert len(book.rows) == students + 1
-    assert len(queries) == 14
+    assert len(queries) == 13
     client.force_login(ivy)
-    # The page: the gradebook's 14, plus session, user, permissions and the admin's own reads.
+    # The page: the gradebook's 13, plus session, user, permissions and the admin's own reads.
     with CaptureQueriesContext(connection) as page:
         response = client.get(reverse("gradebook:cohort", args=[cohort.pk]))
     assert response.status_code == 200
-    assert len(page) == 19
+    assert len(page) == 18
 
 
 def test_query_count_is_constant_in_items(cohort, course, lab, practical, tmp_path, alice):
@@ -304,7 +310,7 @@ def test_record_shows_lessons_attempts_and_submissions(client, ivy, cohort, alic
     assert response.status_code == 200
     assert "01 Lesson 1" in html and "not yet" in html  # lessons 2 and 3
     assert reverse("admin:courses_attempt_change", args=[first.pk]) in html
-    assert reverse("admin:grading_submission_change", args=[failed.pk]) in html
+    assert reverse("admin:grading_submission_review", args=[failed.pk]) in html
     assert "1/3 (33.3%)" in html
     assert len(queries) <= 24
 
