@@ -40,7 +40,7 @@ def prepare() -> None:
         subprocess.run([PY, *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
 
 
-def seed(students: int):
+def seed(students: int, *, fresh: bool = False):
     """The cohort, its instructor and N students' work; reused when it is already there."""
     from django.contrib.auth import get_user_model
     from django.utils import timezone
@@ -56,7 +56,7 @@ def seed(students: int):
         "email": "bench-instructor@bench.test", "is_staff": True})
     instructor.groups.add(ensure_instructor_group())
     cohort = Cohort.objects.filter(course=course, name=COHORT).first()
-    if cohort and cohort.enrollments.count() == students:
+    if cohort and cohort.enrollments.count() == students and not fresh:
         return cohort, instructor
     if cohort:
         user_model.objects.filter(enrollments__cohort=cohort).delete()
@@ -99,9 +99,15 @@ def seed(students: int):
     LessonCompletion.objects.bulk_create(completions)
     Attempt.objects.bulk_create(attempts)
     Submission.objects.bulk_create(submissions)
+    # The practical's passes wait for the instructor; 60 % of them were graded (the rubric's
+    # points posted, then passed or not on automatic + manual).
     for s in Submission.objects.filter(lab=practical, status="passed", user__in=users):
         if rng.random() < 0.6:
-            grades.append(ManualGrade(submission=s, item=demo, points=rng.randint(10, 20)))
+            manual = rng.randint(10, 20)
+            grades.append(ManualGrade(submission=s, item=demo, points=manual))
+            Submission.objects.filter(pk=s.pk).update(manual_score=manual, graded_at=now)
+        else:
+            Submission.objects.filter(pk=s.pk).update(status="awaiting", passed=False)
     ManualGrade.objects.bulk_create(grades)
     print(f"seeded {students} students: {len(completions)} lessons read, {len(attempts)} quiz attempts, "
           f"{len(submissions)} submissions, {len(grades)} demos graded")
@@ -134,6 +140,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=500)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--fresh", action="store_true", help="make the cohort again")
     args = parser.parse_args()
     prepare()
     import django
@@ -144,7 +151,7 @@ def main() -> None:
     from django.urls import reverse
 
     settings.ALLOWED_HOSTS = ["*"]
-    cohort, instructor = seed(args.students)
+    cohort, instructor = seed(args.students, fresh=args.fresh)
     client = Client()
     client.force_login(instructor)
     url = reverse("gradebook:cohort", args=[cohort.pk])
