@@ -148,5 +148,20 @@ def dashboard_status(user, course: Course) -> tuple[dict, set[str]]:
     awaiting = sum(1 for lab in labs if lab.state == "awaiting")
     if awaiting:
         text += f", {awaiting} awaiting instructor grading"
-    return {"text": text, "url": url, "state": state, "labs": labs}, passed_slugs
+    return {"text": text, "url": url, "state": state, "labs": labs,
+            "notice": _grade_notice(user, course)}, passed_slugs
 
+
+def _grade_notice(user, course: Course) -> dict | None:
+    """The dashboard's notice of a manual grade posted in the last two weeks (one query)."""
+    from grading.manual_grading import recently_graded
+
+    if not user.is_authenticated:
+        return None
+    graded = recently_graded(user, course, days=14)
+    if not graded:
+        return None
+    latest = graded[0]
+    verdict = "passed" if latest.status == Status.PASSED else "not passed yet"
+    return {"text": f"Your instructor graded {latest.lab.title}: {verdict}. See your final grade.",
+            "url": reverse("submission", args=[latest.pk])}
