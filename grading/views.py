@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from courses.coursework import lab_groups, labs_summary
 from courses.models import Course
-from grading import conf, selectors, services
+from grading import conf, manual_grading, selectors, services
 from grading.forms import SubmissionForm
 from grading.intake.policy import SandboxPolicy, describe_rules
 
@@ -87,6 +87,9 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
         # A refused submission's results are a preview (grading.pipeline.GradeReport.preview).
         "preview_score": sum(r.points for r in results), "preview_max": sum(r.max_points for r in results),
         "manual_grades": list(submission.manual_grades.all()),
+        # Automatic + manual once the instructor grades the rubric (grading/manual_grading.py).
+        "final": (manual_grading.final_grade(submission)
+                  if submission.status == services.Status.AWAITING or submission.graded_at else None),
         "since": since if submission.is_active else None, "state": state,
         "poll_seconds": POLL_SECONDS,
     }
