@@ -155,8 +155,10 @@ class CohortAdmin(admin.ModelAdmin):
 
     @admin.display(description="Progress")
     def progress_link(self, obj):
-        return format_html('<a href="{}">View progress</a>',
-                           reverse("admin:courses_cohort_progress", args=[obj.pk]))
+        # The gradebook is grading's page (lms/urls.py): linked by URL name, never imported.
+        return format_html('<a href="{}">View progress</a> · <a href="{}">Gradebook</a>',
+                           reverse("admin:courses_cohort_progress", args=[obj.pk]),
+                           reverse("gradebook:cohort", args=[obj.pk]))
 
     def get_urls(self):
         own = [

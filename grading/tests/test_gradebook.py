@@ -317,5 +317,6 @@ def test_record_shows_lessons_attempts_and_submissions(client, ivy, cohort, alic
 
 def test_the_cohort_page_links_to_its_gradebook(client, ivy, cohort):
     client.force_login(ivy)
-    html = client.get(reverse("admin:courses_cohort_change", args=[cohort.pk])).content.decode()
-    assert reverse("gradebook:cohort", args=[cohort.pk]) in html
+    for page in ("admin:courses_cohort_change", "admin:courses_cohort_changelist"):
+        html = client.get(reverse(page, args=[cohort.pk] if page.endswith("change") else [])).content.decode()
+        assert reverse("gradebook:cohort", args=[cohort.pk]) in html
