@@ -25,7 +25,8 @@ SIGNED_OUT = {"home": "/", "course": COURSE, "login": "/accounts/login/", "signu
 SIGNED_IN = {"dashboard": "/dashboard/", "course-signed-in": COURSE,
              "lesson": f"{COURSE}lessons/k8s-introduction/", "quiz": f"{COURSE}quiz/",
              "labs": f"{COURSE}labs/", "lab": f"{COURSE}labs/practical/",
-             "search": "/search/?q=rolling+update&course=kubernetes-fundamentals"}
+             "search": "/search/?q=rolling+update&course=kubernetes-fundamentals",
+             "not-found": f"{COURSE}no-such-page/"}
 
 
 def _shoot(page: Page, out: Path, name: str) -> None:
@@ -34,7 +35,7 @@ def _shoot(page: Page, out: Path, name: str) -> None:
         page.screenshot(path=out / f"{name}-{label}-{width}.png", full_page=True)
 
 
-def _prepare(page: Page, password: str) -> dict[str, str]:
+def _prepare(page: Page, password: str, out: Path) -> dict[str, str]:
     """Walk alice through enough of the course that the pages have something to show."""
     b.log_in(page, "alice@e2e.podium.test", password)
     page.goto(f"{COURSE}lessons/k8s-introduction/")
@@ -45,9 +46,15 @@ def _prepare(page: Page, password: str) -> dict[str, str]:
     page.wait_for_url(re.compile(r"/attempts/\d+/$"))
     urls = {"quiz-attempt": page.url}
     page.locator("fieldset.question").first.locator("input").first.check()
+    page.locator("input.flag-input").nth(2).check()
+    _shoot(page, out, "quiz-navigator")
     page.get_by_role("button", name="Submit answers").click()
+    page.get_by_role("dialog").wait_for()
+    _shoot(page, out, "quiz-confirm")
+    page.get_by_role("button", name="Submit anyway").click()
     page.get_by_role("heading", name="Review").wait_for()
     urls["quiz-result"] = page.url
+    urls["quiz-result-wrong-only"] = page.url + "?show=wrong"
     practical = ROOT / "courses/content/kubernetes-fundamentals/labs/practical"
     broken = practical / "broken" / "first-draft"
     page.goto(f"{COURSE}labs/practical/")
@@ -80,7 +87,7 @@ def main() -> None:
                 for name, path in SIGNED_OUT.items():
                     page.goto(path)
                     _shoot(page, out, name)
-                urls = _prepare(page, password)
+                urls = _prepare(page, password, out)
                 for name, path in {**SIGNED_IN, **urls}.items():
                     page.goto(path)
                     _shoot(page, out, name)

@@ -93,6 +93,8 @@ def test_navigator_jumps_flags_and_the_submit_lists_what_is_left(page: Page, peo
     expect(first_lesson).to_have_attribute("href", re.compile(r"/lessons/[\w-]+/#[\w-]+$"))
     assert_accessible(page)
     _no_sideways_scroll(page)
+    assert page.evaluate("""() => { const card = document.querySelector('.topic-breakdown');
+        return card.scrollWidth <= card.clientWidth; }"""), "the topic table overflows its card at 390 px"
 
     wrong_filter = page.get_by_role("link", name=re.compile(r"^Only the ones I got wrong \(\d+\)$"))
     wrong = int(re.search(r"\((\d+)\)", wrong_filter.inner_text()).group(1))
