@@ -56,7 +56,7 @@ def lab_detail(request: HttpRequest, course_slug: str, lab_slug: str) -> HttpRes
 @login_required
 def lab_submit(request: HttpRequest, course_slug: str, lab_slug: str) -> HttpResponse:
     lab = selectors.get_lab(course_slug, lab_slug)
-    form = SubmissionForm(request.POST, request.FILES)
+    form = SubmissionForm(request.POST, request.FILES, lab=lab)
     if not form.is_valid():
         return _lab_page(request, lab, form, status=400)
     sources = services.Submission.Source
