@@ -473,3 +473,16 @@ def test_student_pages_query_budget_with_a_schedule(client, alice, dated, quiz_c
         with django_assert_max_num_queries(base[url] + 5):
             html = client.get(url).content.decode()
         assert "Due" in html
+
+
+def test_starting_a_closed_quiz_says_why_and_stores_nothing(client, alice, quiz_cohort, quiz_course):
+    from django.urls import reverse
+
+    from courses.models import Attempt
+
+    schedule.accept(quiz_cohort)  # every date is in March 2026, long past
+    DueDate.objects.filter(item_key="quiz:test-course").update(close_at_due=True)
+    client.force_login(alice)
+    response = client.post(reverse("quiz-start", args=[quiz_course.slug]), follow=True)
+    assert "This closed at its due date" in response.content.decode()
+    assert not Attempt.objects.exists()
