@@ -10,7 +10,6 @@ the lab passes when that total reaches `pass_percent` too.
 
 from __future__ import annotations
 
-import datetime
 import logging
 from dataclasses import dataclass
 
@@ -165,14 +164,4 @@ def notify_grade_posted(submission_id: int) -> bool:
         logger.exception("could not email the posted grade of submission %s", submission_id)
         return False
     return True
-
-
-def recently_graded(user, course, *, days: int = 14) -> list[Submission]:
-    """The user's submissions in `course` whose manual grade was posted in the last `days`:
-    the dashboard's notice."""
-    since = timezone.now() - datetime.timedelta(days=days)
-    return list(Submission.objects.filter(user=user, lab__course=course, graded_at__gte=since)
-                .select_related("lab").only("id", "status", "graded_at", "lab__title", "lab__slug",
-                                            "lab__course_id")
-                .order_by("-graded_at")[:3])
 

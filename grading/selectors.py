@@ -3,12 +3,14 @@ providers that feed courses' dashboard and success criteria."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 
 from courses.coursework import LabEntry
 from courses.models import Course
@@ -16,6 +18,7 @@ from courses.visibility import taught_by
 from grading.models import Lab, LabCheck, Submission
 
 Status = Submission.Status
+GRADE_NOTICE_DAYS = datetime.timedelta(days=14)
 
 
 LESSON_BODY_FIELDS = ("lesson__body_html", "lesson__toc", "lesson__objectives")
@@ -66,6 +69,7 @@ class LabStatus:
     attempted: bool
     active: bool
     awaiting: bool = False  # the checks passed; the manual rubric waits for the instructor
+    graded: tuple | None = None  # (submission id, passed, when) of a manual grade posted lately
 
 
 def labs_with_status(user, course: Course) -> list[LabStatus]:
@@ -82,10 +86,17 @@ def labs_with_status(user, course: Course) -> list[LabStatus]:
             has_attempted=Exists(mine.exclude(status=Status.NOT_GRADED)),
             has_active=Exists(mine.filter(status__in=Submission.ACTIVE)),
             has_awaiting=Exists(mine.filter(status=Status.AWAITING)))
+        # The dashboard's "your instructor graded …" notice, in the same query.
+        graded = mine.filter(graded_at__gte=timezone.now() - GRADE_NOTICE_DAYS).order_by("-graded_at")
+        labs = labs.annotate(graded_id=Subquery(graded.values("pk")[:1]),
+                             graded_passed=Subquery(graded.values("passed")[:1]),
+                             graded_when=Subquery(graded.values("graded_at")[:1]))
     rows = []
     for lab in labs:
+        graded_id = getattr(lab, "graded_id", None)
         rows.append(LabStatus(lab, getattr(lab, "has_passed", False), getattr(lab, "has_attempted", False),
-                              getattr(lab, "has_active", False), getattr(lab, "has_awaiting", False)))
+                              getattr(lab, "has_active", False), getattr(lab, "has_awaiting", False),
+                              (graded_id, lab.graded_passed, lab.graded_when) if graded_id else None))
     return rows
 
 
@@ -115,11 +126,11 @@ def _entry(row: LabStatus) -> LabEntry:
         lesson_title=lesson.title if lesson else "", url=lab.get_absolute_url(), state=_state(row))
 
 
-def lab_entries(user, course: Course) -> list[LabEntry]:
+def lab_entries(user, course: Course, rows: list[LabStatus] | None = None) -> list[LabEntry]:
     """The course's labs as course pages list them (courses/coursework.py), with the user's
     status: one query. Lesson labs follow their lesson; the practical comes last."""
     order = {"activity": 0, "lesson": 0, "practical": 1}
-    rows = sorted(labs_with_status(user, course),
+    rows = sorted(labs_with_status(user, course) if rows is None else rows,
                   key=lambda r: (order.get(r.lab.kind, 0), r.lab.lesson.number if r.lab.lesson else 0))
     for row in rows:
         row.lab.course = course  # its URL names the course: no query per lab
@@ -137,7 +148,8 @@ def dashboard_status(user, course: Course) -> tuple[dict, set[str]]:
     """Dashboard provider "Labs": the line (with every lab, for the pages that list and count
     them) and the passed lab slugs, in one query. The line counts every lab; the course page
     and dashboard show the kinds apart (activities, lesson labs, the practical)."""
-    labs = lab_entries(user, course)
+    rows = labs_with_status(user, course)
+    labs = lab_entries(user, course, rows)
     passed_slugs = {lab.slug for lab in labs if lab.passed}
     if not labs:
         return {"text": "No labs yet", "url": None, "state": "todo", "labs": labs}, passed_slugs
@@ -149,19 +161,16 @@ def dashboard_status(user, course: Course) -> tuple[dict, set[str]]:
     if awaiting:
         text += f", {awaiting} awaiting instructor grading"
     return {"text": text, "url": url, "state": state, "labs": labs,
-            "notice": _grade_notice(user, course)}, passed_slugs
+            "notice": _grade_notice(rows)}, passed_slugs
 
 
-def _grade_notice(user, course: Course) -> dict | None:
-    """The dashboard's notice of a manual grade posted in the last two weeks (one query)."""
-    from grading.manual_grading import recently_graded
-
-    if not user.is_authenticated:
-        return None
-    graded = recently_graded(user, course, days=14)
+def _grade_notice(rows: list[LabStatus]) -> dict | None:
+    """The dashboard's notice of the latest manual grade posted in the last two weeks."""
+    graded = [row for row in rows if row.graded]
     if not graded:
         return None
-    latest = graded[0]
-    verdict = "passed" if latest.status == Status.PASSED else "not passed yet"
+    latest = max(graded, key=lambda row: row.graded[2])
+    submission_id, passed, _when = latest.graded
+    verdict = "passed" if passed else "not passed yet"
     return {"text": f"Your instructor graded {latest.lab.title}: {verdict}. See your final grade.",
-            "url": reverse("submission", args=[latest.pk])}
+            "url": reverse("submission", args=[submission_id])}
