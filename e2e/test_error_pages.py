@@ -78,3 +78,29 @@ def test_lab_form_errors_are_summarised_focused_and_linked(page: Page, people, o
     link.click()
     expect(page.locator("#id_files")).to_be_focused()
     expect(page.get_by_text("No attempts yet.")).to_be_visible()  # nothing was queued
+
+
+def test_an_autosave_after_logging_in_again_elsewhere_says_it_was_not_saved(page: Page, people, olga):
+    log_in(page, olga, people.password)
+    page.goto("/courses/kubernetes-fundamentals/quiz/")
+    page.get_by_role("button", name=re.compile("Start|Continue")).click()
+    expect(page).to_have_url(re.compile(r"/quiz/attempts/\d+/$"))
+    other = page.context.new_page()
+    other.goto("/dashboard/")
+    other.locator("details.menu summary").click()
+    other.get_by_role("button", name="Log out").click()
+    log_in(other, olga, people.password)
+    other.close()
+
+    question = page.locator("fieldset.question").first
+    text = question.locator("input[type=text]")
+    if text.count():
+        text.press_sequentially("kubectl get pods")
+    else:
+        question.locator("input").first.check()
+    status = question.locator(".save-status")
+    expect(status).to_contain_text("Not saved: this page is out of date because you logged in again")
+    assert_accessible(page)
+    status.get_by_role("link", name="Reload the page").click()
+    expect(page.locator("fieldset.question")).to_have_count(25)
+    expect(page.locator("fieldset.question").first.locator(".save-status")).not_to_contain_text("Saved")

@@ -20,5 +20,10 @@ def _page_to_reload(request: HttpRequest) -> str:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A form sent with a stale security token: most often the student logged out and in again
     in another tab, which renews the token this page's form still carried. Say so in plain words
-    and offer to reload; `reason` is Django's internal wording and is never shown."""
+    and offer to reload; `reason` is Django's internal wording and is never shown.
+
+    An htmx request (the quiz's autosave) gets a sentence to show where its answer goes: htmx
+    would otherwise drop a 403 silently and the student would think the answer saved."""
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "403_csrf_fragment.html", status=403)
     return render(request, "403_csrf.html", {"reload_url": _page_to_reload(request)}, status=403)

@@ -124,3 +124,31 @@ def test_500_renders_without_a_request_context_processors_or_database(django_ass
         html = loader.get_template("500.html").render()
     assert "Something went wrong on our side" in html and '<a class="button" href="/">' in html
     assert "<script" not in html and " style=" not in html
+
+
+def test_an_autosave_from_before_logging_in_again_says_it_was_not_saved(quiz, alice):
+    """The quiz autosaves through htmx: a refused save must say so where the answer is, not vanish."""
+    from courses.models import Answer
+
+    attempt = quiz_service.attempt_start(quiz=quiz, user=alice)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    client.get(reverse("quiz-attempt", args=[quiz.course.slug, attempt.pk]))
+    stale = client.cookies["csrftoken"].value
+    client.cookies["csrftoken"] = "x" * 32  # the session's token, renewed by a login in another tab
+    key = attempt.question_keys[0]
+    response = client.post(reverse("quiz-save", args=[quiz.course.slug, attempt.pk]),
+                           {"question": key, f"q-{key}": "x"},
+                           headers={"HX-Request": "true", "X-CSRFToken": stale})
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert html.strip().startswith('<span class="save-error">Not saved: this page is out of date')
+    assert "<html" not in html and '<a href="">Reload the page</a>' in html
+    assert not Answer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_signed_out_reader_is_told_their_session_changed():
+    client = Client(enforce_csrf_checks=True)
+    html = client.post(reverse("login"), {"username": "a@example.com"}).content.decode()
+    assert "before your session changed" in html and "perhaps in another tab" not in html

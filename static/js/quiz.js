@@ -99,10 +99,11 @@
     document.getElementById("confirm-back").addEventListener("click", () => dialog.close());
   }
 
-  // A refused autosave (409: submitted in another tab, time is up) carries the reason: show it
-  // in the question's live status (htmx does not swap 4xx responses by default).
+  // A refused autosave (409: submitted in another tab, time is up; 403: the page is older than
+  // the session, after logging in again elsewhere) carries the reason: show it in the
+  // question's live status (htmx does not swap 4xx responses by default).
   document.body.addEventListener("htmx:beforeSwap", (event) => {
-    if (event.detail.xhr.status === 409) {
+    if (event.detail.xhr.status === 409 || event.detail.xhr.status === 403) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
