@@ -1,16 +1,16 @@
-"""`{% url %}` and `{% static %}` that remember their answers (issue 17).
+"""A `{% url %}` that remembers its answers (issue 17).
 
-Every page renders the header's links and stylesheets, and the course page a form URL per
-checklist item: dozens of URL reversals and static-file lookups per request, each walking the
-resolver (or the static manifest) for a string that never changes while the process runs.
-These tags are Django's own (same syntax, same errors, same escaping), answering from a bounded
-per-process memo keyed by everything the answer depends on: the URLconf, the script prefix, the
-current app, the view name and its arguments. Only str/int arguments are memoised (a model
-instance's str() could change under the same key); anything else reverses as usual.
+Every page renders the header's links, and the course page a form URL per checklist item:
+dozens of URL reversals per request, each walking the resolver for a string that never changes
+while the process runs. This is Django's own tag (same syntax, same errors, same escaping),
+answering from a bounded per-process memo keyed by everything the answer depends on: the
+URLconf, the script prefix, the current app, the view name and its arguments. Only str/int
+arguments are memoised (a model instance's str() could change under the same key); anything
+else reverses as usual.
 
-Installed for every template by lms/settings.py: `url` as a builtin (it overrides Django's),
-`static` as the library `{% load static %}` loads
-(lms/cached_static.py). Settings changes in tests clear the memo.
+Installed for every template as a builtin by lms/settings.py (it overrides Django's `url`).
+Settings changes in tests clear the memo. Static URLs are memoised by the storage instead
+(lms/static_storage.py).
 """
 
 from functools import lru_cache
@@ -20,7 +20,6 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as django_url
-from django.templatetags.static import StaticNode
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape
 
@@ -31,11 +30,6 @@ MEMO_SIZE = 4096  # distinct (view, arguments) pairs per process: courses x less
 @lru_cache(maxsize=MEMO_SIZE)
 def _reverse(urlconf, prefix: str, view_name: str, args: tuple, kwargs: tuple, current_app) -> str:
     return reverse(view_name, urlconf=urlconf, args=args, kwargs=dict(kwargs), current_app=current_app)
-
-
-@lru_cache(maxsize=MEMO_SIZE)
-def _static(path: str) -> str:
-    return StaticNode.handle_simple(path)
 
 
 def _memoisable(values) -> bool:
@@ -76,14 +70,7 @@ def url(parser, token):
     return CachedURLNode(node.view_name, node.args, node.kwargs, node.asvar)
 
 
-class CachedStaticNode(StaticNode):
-    def url(self, context):
-        path = self.path.resolve(context)
-        return _static(path) if isinstance(path, str) else self.handle_simple(path)
-
-
 @receiver(setting_changed)
 def _forget(**kwargs) -> None:
-    """Tests override URLconfs, storages and prefixes: answers from before no longer hold."""
+    """Tests override URLconfs and prefixes: answers from before no longer hold."""
     _reverse.cache_clear()
-    _static.cache_clear()
