@@ -76,8 +76,11 @@ def _kinds(labs: list) -> str:
 
 
 def duration(minutes: int) -> str:
-    """'35 min', '1 h', '6 h 25 min'."""
+    """'35 minutes', '1 hour', '6 hours 25 minutes': words, as the lab lists say them."""
     hours, rest = divmod(int(minutes), 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour" + ("s" if hours > 1 else ""))
+    if rest or not hours:
+        parts.append(f"{rest} minute" + ("s" if rest != 1 else ""))
+    return " ".join(parts)
