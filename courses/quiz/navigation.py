@@ -46,13 +46,19 @@ def answered_keys(attempt: Attempt, answers: dict[str, list[str]]) -> set[str]:
     return saved
 
 
+def answers_accepted(attempt: Attempt, now: datetime.datetime | None = None) -> bool:
+    """Whether the attempt still takes answers: open, and not past its deadline (with the grace
+    services allows). Past it, nothing is worth confirming: submitting decides what counts."""
+    now = now or timezone.now()
+    late = attempt.deadline is not None and now > attempt.deadline + services.DEADLINE_GRACE
+    return attempt.status == Attempt.Status.OPEN and not late
+
+
 def attempt_save_answers(*, attempt: Attempt, answers: dict[str, list[str]],
                          now: datetime.datetime | None = None) -> None:
     """Save the page's answers without submitting (the no-JavaScript confirmation keeps them
     while the student goes back). Past the deadline nothing is saved: submitting decides then."""
-    now = now or timezone.now()
-    late = attempt.deadline is not None and now > attempt.deadline + services.DEADLINE_GRACE
-    if attempt.status != Attempt.Status.OPEN or late:
+    if not answers_accepted(attempt, now):
         return
     questions = {q.key: q for q in Question.objects.filter(quiz_id=attempt.quiz_id, key__in=list(answers))}
     for key, values in answers.items():  # all checked before any is saved: all or nothing

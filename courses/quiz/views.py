@@ -162,7 +162,7 @@ def attempt_submit(request: HttpRequest, course_slug: str, attempt_id: int) -> H
     # The page's "Submit answers" button sends check=1: without JavaScript (which asks in a
     # dialog first), questions left unanswered or flagged are listed here before anything is
     # submitted. "Submit anyway" and the timer send no check.
-    if request.POST.get("check") == "1" and not auto and attempt.status == Attempt.Status.OPEN:
+    if request.POST.get("check") == "1" and not auto and navigation.answers_accepted(attempt):
         pending = navigation.attempt_pending(
             attempt=attempt, answered_keys=navigation.answered_keys(attempt, answers),
             flagged_keys=set(request.POST.getlist("flag")))

@@ -1,10 +1,12 @@
 """Issue 14, the quiz: the navigator, flags and the confirmation before submitting, and the
 result's per-topic breakdown with its "only the ones I got wrong" filter."""
 
+import datetime
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from courses.models import Answer, Attempt, Question
 from courses.quiz import navigation
@@ -234,3 +236,16 @@ def test_the_confirmation_refuses_a_malformed_answer_and_saves_nothing(client, q
     assert response.status_code == 400
     attempt.refresh_from_db()
     assert attempt.status == Attempt.Status.OPEN and not Answer.objects.exists()
+
+
+def test_past_the_deadline_submit_does_not_ask_and_saves_nothing_late(client, quiz_course, quiz, alice):
+    quiz.time_limit_minutes = 10
+    quiz.save()
+    client.force_login(alice)
+    attempt = start(client, quiz_course)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - datetime.timedelta(minutes=1))
+    first = Question.objects.get(key=attempt.question_keys[0])
+    response = client.post(submit_url(quiz_course, attempt), {"check": "1", f"q-{first.key}": right(first)})
+    assert response.status_code == 302
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.score, attempt.auto_submitted) == (Attempt.Status.SUBMITTED, 0, True)
