@@ -153,9 +153,17 @@ def test_no_lab_slug_is_shown_to_students(client, course, alice):
         for slug in slugs:
             assert slug not in text, (url, slug)
     remaining = visible_text(page(client, reverse("dashboard")))
-    todo = ("To complete the course: finish 10 lessons; pass the quiz; "
-            "pass 6 labs: “Deploy your first ML model”")
-    assert todo in remaining
+    assert ("To complete the course: finish 10 lessons; pass the quiz; "
+            "pass 6 labs: 5 activities and 1 practical.") in remaining
+
+
+def test_a_short_list_of_labs_left_is_named_by_title(client, course, alice):
+    client.force_login(alice)
+    for slug in ("activity-1-first-deployment", "activity-2-ml-stack", "activity-3-autoscaling"):
+        passed(alice, course, slug)
+    text = visible_text(page(client, reverse("dashboard")))
+    assert "pass 3 labs: “Ingress with TLS for two model servers”, “Deploy a GPU-accelerated model”, " \
+           "“Practical assessment: a production-ready ML system”." in text
 
 
 def test_lab_list_says_what_each_lab_belongs_to_in_words(client, course, alice):
