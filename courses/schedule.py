@@ -89,6 +89,7 @@ class StudentDue:
     done: bool
     overdue: bool  # past due and not done
     due_soon: bool  # not done, due within the next seven days (the dashboard's "due this week")
+    closed: bool = False  # past due and closed at its due date: work is refused
 
 
 # --- items --------------------------------------------------------------------------------------
@@ -367,7 +368,8 @@ def build_student_due(course_items: list[Item], dates: dict[str, DueDate],
         finished = item.key in done
         rows.append(StudentDue(item, due_at, item.key in extended, date.close_at_due, finished,
                                overdue=not finished and due_at < now,
-                               due_soon=not finished and now <= due_at <= soon))
+                               due_soon=not finished and now <= due_at <= soon,
+                               closed=date.close_at_due and due_at < now))
     return rows
 
 

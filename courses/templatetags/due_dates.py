@@ -33,6 +33,14 @@ def due_for(context, course, kind: str, slug: str, inline: bool = False) -> dict
     return {"due": _rows(context, course).get(f"{kind}:{slug}"), "inline": inline}
 
 
+@register.simple_tag(takes_context=True)
+def due_closed(context, course, kind: str, slug: str) -> bool:
+    """Whether the item is closed to the reader (past its due date, closed by the instructor):
+    `{% due_closed course "lab" lab.slug as closed %}` lets a page hide a form that would refuse."""
+    row = _rows(context, course).get(f"{kind}:{slug}")
+    return bool(row and row.closed)
+
+
 @register.inclusion_tag("courses/_due.html", takes_context=True)
 def due_summary(context, course) -> dict:
     rows = _rows(context, course).values()

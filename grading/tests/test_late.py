@@ -92,6 +92,14 @@ def test_the_lab_page_says_why_a_closed_lab_refused(client, alice, lab, due_yest
     html = response.content.decode()
     assert "This closed at its due date" in html and "ask your instructor for an extension" in html
     assert not Submission.objects.exists()
+    html = client.get(reverse("lab", args=[lab.course.slug, lab.slug])).content.decode()
+    assert 'id="closed"' in html and 'id="submit-form"' not in html  # no form that would refuse
+
+
+def test_the_form_stays_for_late_work_when_not_closed(client, alice, lab, due_yesterday):
+    client.force_login(alice)
+    html = client.get(reverse("lab", args=[lab.course.slug, lab.slug])).content.decode()
+    assert 'id="closed"' not in html and 'id="submit-form"' in html
 
 
 def test_a_hostile_item_key_is_just_not_found(alice, cohort, lab, sent):
