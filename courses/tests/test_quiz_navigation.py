@@ -249,3 +249,17 @@ def test_past_the_deadline_submit_does_not_ask_and_saves_nothing_late(client, qu
     assert response.status_code == 302
     attempt.refresh_from_db()
     assert (attempt.status, attempt.score, attempt.auto_submitted) == (Attempt.Status.SUBMITTED, 0, True)
+
+
+def test_the_attempt_and_confirmation_pages_have_a_fixed_query_budget(client, quiz_course, alice,
+                                                                      django_assert_max_num_queries):
+    client.force_login(alice)
+    attempt = start(client, quiz_course)
+    with django_assert_max_num_queries(8):
+        assert client.get(attempt_url(quiz_course, attempt)).status_code == 200
+    keys = attempt.question_keys
+    first = Question.objects.get(key=keys[0])
+    with django_assert_max_num_queries(12):  # + the saved answers' keys, the questions, one upsert
+        response = client.post(submit_url(quiz_course, attempt), {"check": "1", "flag": keys,
+                                                                   f"q-{keys[0]}": right(first)})
+    assert response.status_code == 200 and "Flagged for review (4)" in response.content.decode()
