@@ -21,7 +21,8 @@ from e2e.harness import ROOT, Site
 
 COURSE = "/courses/kubernetes-fundamentals/"
 WIDTHS = {"desktop": 1280, "mobile": 390}
-SIGNED_OUT = {"home": "/", "course": COURSE, "login": "/accounts/login/", "signup": "/accounts/signup/"}
+SIGNED_OUT = {"home": "/", "course": COURSE, "login": "/accounts/login/", "signup": "/accounts/signup/",
+              "lesson-preview": f"{COURSE}lessons/k8s-introduction/"}
 SIGNED_IN = {"dashboard": "/dashboard/", "course-signed-in": COURSE,
              "lesson": f"{COURSE}lessons/k8s-introduction/", "quiz": f"{COURSE}quiz/",
              "labs": f"{COURSE}labs/", "lab": f"{COURSE}labs/practical/",
