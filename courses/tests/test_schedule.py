@@ -446,6 +446,7 @@ def test_closed_items_say_so(client, alice, quiz_cohort, quiz_course):
     client.force_login(alice)
     html = client.get(reverse("quiz", args=[quiz_course.slug])).content.decode()
     assert "closed, no more work is accepted" in html
+    assert 'id="closed"' in html and reverse("quiz-start", args=[quiz_course.slug]) not in html
 
 
 def test_no_due_dates_shown_without_a_schedule(client, alice, quiz_cohort, quiz_course):
