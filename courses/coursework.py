@@ -90,7 +90,7 @@ class LabGroup:
     @property
     def text(self) -> str:
         if len(self.labs) == 1:
-            return "Passed" if self.passed else "Not passed yet"
+            return self.labs[0].state_text
         return f"{self.passed} of {len(self.labs)} passed"
 
 

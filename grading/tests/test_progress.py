@@ -43,4 +43,4 @@ def test_dashboard_page_shows_lab_status(client, alice, lab):
     client.force_login(alice)
     html = client.get("/dashboard/").content.decode()
     assert "See all 2 labs: 1 activity and 1 practical" in html  # the lab fixture and the practical
-    assert "Not passed yet" in html
+    assert "Not started" in html
