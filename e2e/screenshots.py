@@ -92,6 +92,11 @@ def main() -> None:
                 for name, path in {**SIGNED_IN, **urls}.items():
                     page.goto(path)
                     _shoot(page, out, name)
+                # A lesson with diagrams in the dark theme the student picked in the footer.
+                page.goto(f"{COURSE}lessons/k8s-architecture/")
+                page.get_by_role("radio", name="Dark").check()
+                _shoot(page, out, "lesson-dark")
+                page.get_by_role("radio", name="Same as my device").check()
                 page = browser.new_context(base_url=site.base_url).new_page()
                 b.log_in(page, "ivy@e2e.podium.test", password)
                 page.goto("/admin/courses/cohort/")

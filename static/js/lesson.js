@@ -150,6 +150,11 @@
     }
     // A column that is always open on wide screens; a box the reader opens on narrow ones.
     toc.open = WIDE.matches;
+    // The column's title toggles nothing: no tab stop there.
+    var summary = toc.querySelector("summary");
+    if (summary) {
+      summary.tabIndex = WIDE.matches ? -1 : 0;
+    }
   }
 
   /* --- Back to top and reading progress --------------------------------------------------- */
