@@ -20,6 +20,19 @@ KIND_NAMES = {kind: (one, many) for kind, one, many in LAB_KINDS}
 PRACTICE_KINDS = frozenset({"lesson"})
 
 
+def kind_label(kind: str) -> str:
+    """A lab kind as students read it ("Lesson lab", not the model's "Lesson hands-on")."""
+    return KIND_NAMES.get(kind, (kind.title(), ""))[0]
+
+
+def say_minutes(minutes: int) -> str:
+    """An estimated time as people say it: "90 minutes", "2 hours", "2.5 hours"."""
+    if minutes < 60 or minutes % 60:
+        return f"{minutes} minutes" if minutes < 120 else f"{minutes / 60:.1f} hours"
+    hours = minutes // 60
+    return f"{hours} hour" + ("s" if hours > 1 else "")
+
+
 @dataclass(frozen=True)
 class LabEntry:
     """One lab as course pages show it. `slug` is for matching course.yaml evidence, never shown."""
@@ -38,7 +51,7 @@ class LabEntry:
 
     @property
     def kind_label(self) -> str:
-        return KIND_NAMES.get(self.kind, (self.kind.title(), ""))[0]
+        return kind_label(self.kind)
 
     @property
     def belongs_to(self) -> str:
@@ -51,11 +64,7 @@ class LabEntry:
 
     @property
     def hours(self) -> str:
-        """Its estimated time, as people say it ("about 2 hours", "90 minutes")."""
-        if self.minutes < 60 or self.minutes % 60:
-            return f"{self.minutes} minutes" if self.minutes < 120 else f"{self.minutes / 60:.1f} hours"
-        hours = self.minutes // 60
-        return f"{hours} hour" + ("s" if hours > 1 else "")
+        return say_minutes(self.minutes)
 
     @property
     def points_text(self) -> str:

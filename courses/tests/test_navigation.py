@@ -311,3 +311,12 @@ def test_signed_out_course_page_budget(client, course, django_assert_max_num_que
     page(client, course.get_absolute_url())
     with django_assert_max_num_queries(4):
         page(client, course.get_absolute_url())
+
+
+def test_lab_page_names_its_kind_and_time_as_the_course_page_does(client, course, alice):
+    client.force_login(alice)
+    html = page(client, Lab.objects.get(course=course, slug="lesson-06-model-storage").get_absolute_url())
+    assert "<span>Type</span>Lesson lab" in html and "Lesson hands-on" not in html
+    assert "<span>Time</span>about 90 minutes" in html
+    practical = page(client, Lab.objects.get(course=course, slug="practical").get_absolute_url())
+    assert "<span>Time</span>about 7 hours" in practical
