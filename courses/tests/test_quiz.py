@@ -319,4 +319,4 @@ def test_dashboard_says_what_is_left_to_complete_the_course(client, tmp_path, al
     course_import(path=course_dir)
     client.force_login(alice)
     html = client.get(reverse("dashboard")).content.decode()
-    assert "To complete the course: 3 lesson(s); pass the quiz." in html
+    assert "To complete the course: finish 3 lessons; pass the quiz." in html
