@@ -55,15 +55,25 @@ DueFormSet = forms.formset_factory(DueForm, extra=0, max_num=500, absolute_max=5
 
 
 class ExtensionForm(forms.Form):
-    student = forms.TypedChoiceField(coerce=int, label="Student")
+    # An email, not a list of every student: a cohort of 2,000 would make a 2,000-option select.
+    student = forms.EmailField(label="Student's email",
+                               widget=forms.EmailInput(attrs={"list": "cohort-students"}))
     item = forms.ChoiceField(label="Item")
     due_at = forms.DateTimeField(label="New due date", widget=DATETIME_INPUT)
     reason = forms.CharField(max_length=200, required=False, label="Reason (the student does not see it)")
 
-    def __init__(self, *args, students, course_items, **kwargs):
+    def __init__(self, *args, cohort: Cohort, course_items, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["student"].choices = students
+        self.cohort = cohort
         self.fields["item"].choices = [(item.key, item.title) for item in course_items]
+
+    def clean_student(self) -> int:
+        """The id of the cohort's student with this email (who accepted their place)."""
+        found = (cohort_students(self.cohort).filter(student__email__iexact=self.cleaned_data["student"])
+                 .values_list("student_id", flat=True).first())
+        if found is None:
+            raise forms.ValidationError("No student of this cohort has that email address.")
+        return found
 
 
 def urls(model_admin) -> list:
@@ -75,13 +85,11 @@ def schedule_view(model_admin, request, pk: int):
     # The cohort admin's own lookup: 403 for anyone not teaching this cohort; POST needs change.
     cohort = model_admin._cohort_for(request, pk, change=request.method == "POST")
     course_items = schedule.items(cohort.course)
-    students = [(e.student_id, e.student.get_full_name() or e.student.email)
-                for e in cohort_students(cohort).select_related("student").order_by("student__email")]
     action = request.POST.get("action") if request.method == "POST" else None
     pace_form = PaceForm(request.POST if action == "pace" else None, instance=cohort, prefix="pace")
     shift_form = ShiftForm(request.POST if action == "shift" else None, prefix="shift")
     extension_form = ExtensionForm(request.POST if action == "extend" else None, prefix="ext",
-                                   students=students, course_items=course_items)
+                                   cohort=cohort, course_items=course_items)
     dates = {d.item_key: d for d in DueDate.objects.filter(cohort=cohort)}
     initial = [{"key": item.key, "due_at": dates[item.key].due_at if item.key in dates else None,
                 "close_at_due": dates[item.key].close_at_due if item.key in dates else False}
@@ -112,6 +120,9 @@ def schedule_view(model_admin, request, pk: int):
         "last_proposed": proposal[-1].due_at if proposal else None,
         "pace_form": pace_form, "shift_form": shift_form, "due_formset": due_formset,
         "extension_form": extension_form,
+        # Suggestions for the email field, rendered by a plain loop (no widget per option).
+        "student_emails": cohort_students(cohort).order_by("student__email").values_list("student__email",
+                                                                                         flat=True),
         "extensions": [(e, titles.get(e.item_key, e.item_key)) for e in extensions],
         "zone": timezone.get_current_timezone_name(),
     }

@@ -313,8 +313,8 @@ def test_the_schedule_page_refuses_a_hostile_item_key(client, ivy, quiz_cohort):
 def test_the_schedule_page_grants_and_removes_extensions(client, ivy, alice, quiz_cohort):
     client.force_login(ivy)
     html = client.get(schedule_url(quiz_cohort)).content.decode()
-    assert f'<option value="{alice.pk}">Alice</option>' in html
-    client.post(schedule_url(quiz_cohort), {"action": "extend", "ext-student": alice.pk,
+    assert '<option value="alice@example.com">' in html
+    client.post(schedule_url(quiz_cohort), {"action": "extend", "ext-student": "ALICE@example.com",
                                             "ext-item": "lesson:lesson-2", "ext-due_at": "2026-03-20T09:00",
                                             "ext-reason": "Ill for a week"})
     extension = Extension.objects.get()
@@ -328,10 +328,12 @@ def test_no_extension_for_a_student_of_another_cohort(client, ivy, bob, quiz_coh
     other = Cohort.objects.create(name="Autumn", course=quiz_course, starts_on=datetime.date(2026, 9, 1))
     Enrollment.objects.create(cohort=other, student=bob)
     client.force_login(ivy)
-    response = client.post(schedule_url(quiz_cohort), {"action": "extend", "ext-student": bob.pk,
+    html = client.get(schedule_url(quiz_cohort)).content.decode()
+    assert "bob@example.com" not in html
+    response = client.post(schedule_url(quiz_cohort), {"action": "extend", "ext-student": "bob@example.com",
                                                        "ext-item": "lesson:lesson-1",
                                                        "ext-due_at": "2026-03-20T09:00"})
-    assert "Select a valid choice" in response.content.decode()
+    assert "No student of this cohort has that email address." in response.content.decode()
     assert not Extension.objects.exists()
 
 
