@@ -78,6 +78,10 @@ def parse_query(raw: str) -> tuple[list[str], str]:
             words.append(word)
     if raw.strip() and not words:
         return [], "Type a word or two with letters or digits, for example “rolling update”."
+    if words and all(word in STOP_WORDS for word in words):
+        # PostgreSQL would ignore them all and find nothing; say why on every backend.
+        return [], ("Those words are too common to search for. Add the name of what you are "
+                    "looking for, for example “how to scale a deployment”.")
     return words[:MAX_TERMS], ""
 
 
@@ -137,7 +141,7 @@ def _pg_text(expression):
 
 
 def _search_fts5(terms: list[str], course_id: int | None, limit: int) -> list[tuple]:
-    words = [t for t in terms if t not in STOP_WORDS] or terms
+    words = [t for t in terms if t not in STOP_WORDS]
     # Each word is letters and digits only and double-quoted: an FTS5 string, never syntax.
     match = " ".join(f'"{word}"' for word in words)
     section, lesson, course = _tables()
@@ -163,7 +167,7 @@ def _search_scan(terms: list[str], course_id: int | None, limit: int) -> list[tu
 
     from courses.models import LessonSection
 
-    words = [t for t in terms if t not in STOP_WORDS] or terms
+    words = [t for t in terms if t not in STOP_WORDS]
     sections = LessonSection.objects.select_related("lesson__course")
     if course_id is not None:
         sections = sections.filter(lesson__course_id=course_id)

@@ -212,6 +212,12 @@ def test_percent_and_underscore_are_not_wildcards(search_course, backend):
     assert search.search("rollout%").hits  # the word is still searched
 
 
+def test_a_question_finds_the_section_and_common_words_alone_are_explained(search_course, backend):
+    assert _headings(search.search("when does traffic arrive?"))[0] == "Probes"
+    results = search.search("how to do it")
+    assert results.hits == [] and "too common" in results.problem
+
+
 def test_a_query_longer_than_the_limit_is_refused_with_a_reason(search_course, backend):
     results = search.search("rollout " * 1250)  # 10,000 characters
     assert results.hits == []
