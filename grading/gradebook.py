@@ -255,18 +255,21 @@ def _read_labs(rows, labs, practical, students) -> None:
                             passes=Count("id", filter=Q(status=Status.PASSED)),
                             on_time_passes=Count("id", filter=Q(status=Status.PASSED, late=False)),
                             late_sent=Count("id", filter=Q(late=True) & ~Q(status=Status.NOT_GRADED)),
-                            first_pass=Min("created_at", filter=Q(status=Status.PASSED))))
-    for a in aggregates:
-        row, lab = rows.get(a["user_id"]), by_id[a["lab_id"]]
+                            first_pass=Min("created_at", filter=Q(status=Status.PASSED)))
+                  .values_list("user_id", "lab_id", "best", "best_of", "attempts", "failures", "passes",
+                               "on_time_passes", "late_sent", "first_pass"))  # tuples: no dict per row
+    for user_id, lab_id, best, best_of, attempts, failures, passes, on_time, late_sent, first_pass \
+            in aggregates:
+        row, lab = rows.get(user_id), by_id[lab_id]
         if row is None:
             continue
         cell = row.practical if lab is practical else row.labs[lab.slug]
         # Best score over best maximum: a lab's points change only when its file does.
-        cell.best = round(100 * a["best"] / a["best_of"], 1) if a["best"] is not None else None
-        cell.attempts, cell.failures, cell.passed = a["attempts"], a["failures"], a["passes"] > 0
-        cell.late = (a["on_time_passes"] == 0) if cell.passed else a["late_sent"] > 0
-        if a["first_pass"]:  # a practical passes only once its rubric is graded
-            row.done_at[lab_key(lab)] = a["first_pass"]
+        cell.best = round(100 * best / best_of, 1) if best is not None else None
+        cell.attempts, cell.failures, cell.passed = attempts, failures, passes > 0
+        cell.late = (on_time == 0) if cell.passed else late_sent > 0
+        if first_pass:  # a practical passes only once its rubric is graded
+            row.done_at[lab_key(lab)] = first_pass
     # Last sent per student, not per lab: a timestamp costs ~25 µs to load, and 500 students
     # over 10 labs would be thousands of them.
     for user_id, last in (Submission.objects.filter(lab_id__in=list(by_id), user_id__in=students)
