@@ -134,7 +134,8 @@ def _act(request, cohort: Cohort, action: str, *, course_items, pace_form, shift
     """Carry out one POSTed action; the message to show on success, None when a form has errors."""
     try:
         if action == "pace" and pace_form.is_valid():
-            pace_form.save()
+            # Only these two fields: the cohort's own page may be saving its name or dates meanwhile.
+            pace_form.save(commit=False).save(update_fields=["pace", "hours_per_week"])
             return "Pace saved. The proposed dates below follow it; accept them to make them the due dates."
         if action == "accept":
             changed = schedule.accept(cohort)
