@@ -29,6 +29,7 @@ MAX_FILE_BYTES = 200_000
 MAX_LINES = 3_000
 MAX_LINE_CHARS = 500
 MAX_DIFF_LINES = 1_500
+MAX_PAGE_LINES = 12_000
 MAX_README_CHARS = 50_000
 
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
@@ -158,7 +159,18 @@ def readme_html(text: str) -> SafeString:
 
 
 def file_views(submission: Submission) -> list[FileView]:
-    return [render_file(f.name, bytes(f.content), i) for i, f in enumerate(submission.files.all())]
+    """Every file of the submission; past MAX_PAGE_LINES lines in all, files are named only (up
+    to 50 files of 3,000 lines would make a page no browser wants)."""
+    views, shown = [], 0
+    for i, f in enumerate(submission.files.all()):
+        if shown >= MAX_PAGE_LINES:
+            views.append(FileView(f.name, f.size, "Text", note=f"Not shown: this page already shows "
+                                                                f"{MAX_PAGE_LINES:,} lines."))
+            continue
+        view = render_file(f.name, bytes(f.content), i)
+        shown += view.html.count('class="linenos"') if view.html else 0
+        views.append(view)
+    return views
 
 
 # --- the diff -------------------------------------------------------------------------------------

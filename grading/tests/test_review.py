@@ -127,3 +127,11 @@ def test_view_on_site_lets_the_cohorts_instructor_read_the_submission(client, iv
     client.force_login(charlie)
     assert client.get(second.get_absolute_url()).status_code == 404
     assert Submission.objects.filter(pk=second.pk).exists()
+
+
+def test_a_page_of_many_long_files_names_the_rest(alice, lab):
+    big = ("a: b\n" * review.MAX_LINES).encode()
+    submission = submit(alice, lab, [(f"f{i}.yaml", big) for i in range(6)], run=False)
+    views = review.file_views(submission)
+    assert [v.html is not None for v in views] == [True] * 4 + [False] * 2
+    assert views[-1].note.startswith("Not shown: this page already shows 12,000 lines")
