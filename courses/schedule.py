@@ -17,9 +17,9 @@ Writes (instructors, through courses/schedule_admin.py): `propose`, `accept`, `s
 `set_due`, `grant_extension`, `revoke_extension`.
 
 Item keys are "lesson:<lesson slug>", "lab:<lab slug>" and "quiz:<course slug>" (a course has
-one quiz). Proposed due dates fall at 23:59 in Podium's time zone (settings.TIME_ZONE) on the day
-the cumulative work is done at the cohort's pace, spread over seven days a week; pages show them
-in the reader's own zone.
+one quiz). Proposed due dates fall at 23:59 on the day the cumulative work is done at the cohort's
+pace, spread over seven days a week, in the active time zone: the instructor's own on the Schedule
+page (lms/timezones.py), settings.TIME_ZONE elsewhere. Pages show them in the reader's own zone.
 """
 
 import datetime
@@ -168,7 +168,8 @@ def pace_hours(cohort: Cohort) -> int:
 # --- proposing and editing (instructors) ----------------------------------------------------------
 
 def _end_of_day(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, DUE_TIME), timezone.get_default_timezone())
+    # The active zone: the instructor's own on the Schedule page (lms/timezones.py), else UTC.
+    return timezone.make_aware(datetime.datetime.combine(day, DUE_TIME), timezone.get_current_timezone())
 
 
 def propose(cohort: Cohort, course_items: list[Item] | None = None) -> list[Proposed]:

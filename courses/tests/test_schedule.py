@@ -489,3 +489,15 @@ def test_starting_a_closed_quiz_says_why_and_stores_nothing(client, alice, quiz_
     response = client.post(reverse("quiz-start", args=[quiz_course.slug]), follow=True)
     assert "This closed at its due date" in response.content.decode()
     assert not Attempt.objects.exists()
+
+
+def test_proposed_dates_end_the_day_in_the_instructors_zone(client, ivy, quiz_cohort):
+    import zoneinfo
+
+    with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
+        first = schedule.propose(quiz_cohort)[0].due_at
+    assert first == datetime.datetime(2026, 3, 2, 4, 59, tzinfo=UTC)  # 23:59 EST on 1 March
+    client.force_login(ivy)
+    client.cookies["tz"] = "America/New_York"
+    client.post(schedule_url(quiz_cohort), {"action": "accept"})
+    assert schedule.due_dates(quiz_cohort)["lesson:lesson-1"] == first
