@@ -8,6 +8,8 @@
 # Exits 1 when a page misses it (or answers an error), 0 otherwise.
 #   DURATION=15s CONNECTIONS=16 WORKERS=3 bash bench/pages.sh
 #   PAGES="lesson dashboard" bash bench/pages.sh     # a subset (the floor is always measured)
+#   CPU=1 bash bench/pages.sh                          # also each page's CPU time in process
+#                                                      # (bench/pages_cpu.py: steadier on a busy machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -27,18 +29,23 @@ export DJANGO_SETTINGS_MODULE=bench.settings
 export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/podium_bench_pages}
 export REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/15}
 export SECRET_KEY=bench-only-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-export DEBUG=0 SECURE_SSL=0 STATICFILES_MANIFEST=0 ALLOWED_HOSTS=127.0.0.1 LOG_LEVEL=WARNING
+export DEBUG=0 SECURE_SSL=0 STATICFILES_MANIFEST=0 ALLOWED_HOSTS=127.0.0.1,testserver LOG_LEVEL=WARNING
 
 $PY bench/create_db.py
 $PY manage.py migrate --no-input -v0
 $PY manage.py load_course courses/content/kubernetes-fundamentals >/dev/null
-eval "$($PY bench/pages_setup.py)"
+SETUP=$($PY bench/pages_setup.py)
+eval "$SETUP"
+if [ "${CPU:-0}" = 1 ]; then
+  echo "CPU time per request, in process (Django test client, warm; median of 200):"
+  echo "$SETUP" | $PY -W ignore bench/pages_cpu.py
+fi
 
 .venv/bin/gunicorn lms.wsgi:application --bind 127.0.0.1:$PORT --workers "$WORKERS" \
   --log-level warning --access-logfile /dev/null >/tmp/podium-pages-bench.log 2>&1 &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.2; done
+for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.2; done
 
 RESULTS=$(mktemp)
 trap 'kill $GUNICORN 2>/dev/null || true; rm -f "$RESULTS"' EXIT
