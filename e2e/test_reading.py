@@ -190,6 +190,16 @@ def test_chosen_theme_is_applied_before_the_first_paint(reader):
     assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(247, 248, 251)"
 
 
+def test_a_tampered_theme_value_is_ignored(reader):
+    # Whatever sits in localStorage, only "light" and "dark" ever reach the page.
+    page = reader(width=1280, scheme="light")
+    page.goto(COURSE)
+    page.evaluate("""() => localStorage.setItem('podium-theme', 'dark" onload="alert(1)')""")
+    page.reload()
+    expect(page.locator("html")).not_to_have_attribute("data-theme", re.compile(".*"))
+    expect(page.get_by_role("radio", name="Same as my device")).to_be_checked()
+
+
 def test_diagrams_are_not_white_panels_in_the_dark(reader):
     page = reader(width=1280, scheme="dark")
     page.goto(f"{COURSE}lessons/k8s-architecture/")
