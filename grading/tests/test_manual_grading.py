@@ -159,3 +159,9 @@ def test_a_resubmission_replaces_the_older_waiting_one_in_the_queue(client, ivy,
     assert _grade_url(newer) in page and _grade_url(awaiting) not in page
     index = client.get(reverse("admin:grading_submission_needs_grading")).content.decode()
     assert "<td>1</td>" in index
+
+
+def test_the_cohort_page_links_its_queue(client, ivy, cohort):
+    client.force_login(ivy)
+    page = client.get(reverse("admin:courses_cohort_change", args=[cohort.pk])).content.decode()
+    assert reverse("admin:grading_submission_needs_grading_cohort", args=[cohort.pk]) in page
