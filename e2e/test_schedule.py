@@ -3,7 +3,8 @@ shifts it; a student sees what is due this week on the dashboard and the due dat
 page. axe-clean at 1280 and 390 px, light and dark.
 
 Cohorts of their own: "Pacing" (ivy accepts its schedule here) and "Scheduled" (accepted in the
-setup, studied by sam), so other journeys' cohorts stay undated."""
+setup, studied by sam), so other journeys' cohorts stay undated. The student journey sees the
+extension the instructor journey grants (they run in file order)."""
 
 import re
 
@@ -73,6 +74,16 @@ def test_instructor_accepts_the_proposed_schedule_and_shifts_it(page: Page, peop
     expect(page.get_by_role("button", name=re.compile("Replace every due date"))).to_be_enabled()
     b.assert_accessible(page)
 
+    # An extension for sam in the cohort sam studies in, by email.
+    page.goto(f"/admin/courses/cohort/{cohorts['Scheduled']}/schedule/")
+    page.get_by_label("Student's email").fill(people.email("sam"))
+    page.locator("#id_ext-item").select_option(label="Lesson 02: Kubernetes Architecture")
+    page.get_by_label("New due date").fill("2030-01-31T18:00")
+    page.get_by_label("Reason (the student does not see it)").fill("Family matters")
+    page.get_by_role("button", name="Grant extension").click()
+    expect(page.locator(".messagelist")).to_contain_text("Extension granted.")
+    expect(page.locator("table.schedule-extensions")).to_contain_text("Family matters")
+
 
 def test_student_sees_due_dates_on_the_dashboard_and_the_lab_page(page: Page, people, cohorts):
     b.log_in(page, people.email("sam"), people.password)
@@ -82,6 +93,10 @@ def test_student_sees_due_dates_on_the_dashboard_and_the_lab_page(page: Page, pe
     expect(summary.get_by_role("link", name=re.compile(r"^Lesson 01"))).to_be_visible()
     b.assert_accessible(page)
 
+    page.goto("/courses/kubernetes-fundamentals/")
+    expect(page.locator("#structure")).to_contain_text("(extended for you)")
+    expect(page.locator("body")).not_to_contain_text("Family matters")
+    page.goto("/dashboard/")
     summary.get_by_role("link", name="Deploy your first ML model").click()
     expect(page.locator("h1")).to_contain_text("Deploy your first ML model")
     due = page.locator("p.due")
