@@ -26,7 +26,8 @@ class Feature:
     # line also carries "labs": the course's LabEntry rows (courses/coursework.py) with the
     # user's status, which the course, lesson and dashboard pages list and count.
     status: Callable
-    # (course) -> [LabEntry] without any user's status: what signed-out readers see.
+    # (user, course) -> [LabEntry] with the user's status (none for a signed-out reader), and
+    # nothing else: for pages that list the labs without the dashboard line (the lesson page).
     items: Callable | None = None
 
 
@@ -130,12 +131,8 @@ def read_labs(user, row: CourseProgress) -> None:
     """Only the labs, with the user's status (one query): what the lesson page names. Its
     progress bar stays the lessons' (the course page and dashboard show the whole course)."""
     for feature in FEATURES.values():
-        if feature.items is None:
-            continue
-        if user.is_authenticated:
-            row.labs = list(feature.status(user, row.course)[0].get("labs", []))
-        else:
-            row.labs = list(feature.items(row.course))
+        if feature.items is not None:
+            row.labs = list(feature.items(user, row.course))
 
 
 def dashboard(user) -> list[CourseProgress]:

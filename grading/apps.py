@@ -14,7 +14,7 @@ class GradingConfig(AppConfig):
 
         register_content_importer(services.labs_import)
         progress.register_feature("labs", label="Labs", evidence=selectors.passed_lab_slugs,
-                                  status=selectors.dashboard_status, items=selectors.course_lab_entries)
+                                  status=selectors.dashboard_status, items=selectors.lab_entries)
         from courses import schedule
         from grading.schedule_items import schedule_items
 

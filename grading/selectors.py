@@ -137,13 +137,6 @@ def lab_entries(user, course: Course, rows: list[LabStatus] | None = None) -> li
     return [_entry(row) for row in rows]
 
 
-def course_lab_entries(course: Course) -> list[LabEntry]:
-    """Provider "labs" items: the labs without anyone's status, for signed-out readers."""
-    from django.contrib.auth.models import AnonymousUser
-
-    return lab_entries(AnonymousUser(), course)
-
-
 def dashboard_status(user, course: Course) -> tuple[dict, set[str]]:
     """Dashboard provider "Labs": the line (with every lab, for the pages that list and count
     them) and the passed lab slugs, in one query. The line counts every lab; the course page

@@ -320,3 +320,14 @@ def test_lab_page_names_its_kind_and_time_as_the_course_page_does(client, course
     assert "<span>Time</span>about 90 minutes" in html
     practical = page(client, Lab.objects.get(course=course, slug="practical").get_absolute_url())
     assert "<span>Time</span>about 7 hours" in practical
+
+
+def test_lesson_page_reads_its_labs_in_one_query(client, course, alice, django_assert_max_num_queries):
+    client.force_login(alice)
+    passed(alice, course, "activity-3-autoscaling")
+    url = course.lessons.get(number=10).get_absolute_url()
+    page(client, url)  # the course snapshot and the cached article
+    # session, user, the lesson page's one read, the labs with status, the visit (read, write)
+    with django_assert_max_num_queries(6):
+        html = page(client, url)
+    assert html.count("Passed") >= 1 and "Labs for this lesson" in html
