@@ -105,8 +105,9 @@ def test_code_scrolls_sideways_at_390_px_and_never_wraps(reader):
     page.wait_for_function("pre => pre.scrollLeft > 0", arg=wide.element_handle())
 
 
-def test_table_of_contents_follows_the_reader_and_marks_the_section(reader):
-    page = reader(width=1280)
+@pytest.mark.parametrize("width", [1100, 1280])
+def test_table_of_contents_follows_the_reader_and_marks_the_section(reader, width):
+    page = reader(width=width)
     page.goto(LESSON)
     toc = page.locator("#lesson-toc")
     expect(toc).to_have_attribute("open", "")

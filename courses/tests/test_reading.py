@@ -248,6 +248,15 @@ def test_code_blocks_never_wrap_in_any_stylesheet():
     assert "white-space: pre;" in rule and "overflow-x: auto" in rule
 
 
+def test_the_table_of_contents_column_starts_at_the_same_width_in_css_and_script():
+    css = re.search(r"@media \(min-width: (\d+)px\) \{\n  \.lesson-layout",
+                    (STATIC / "css" / "reading.css").read_text())
+    js = re.search(r'var WIDE = window\.matchMedia\("\(min-width: (\d+)px\)"\)',
+                   (STATIC / "js" / "lesson.js").read_text())
+    assert css and js
+    assert css.group(1) == js.group(1)
+
+
 def test_a_chosen_theme_switches_the_code_colours_both_ways():
     css = _pygments_stylesheet()
     # Dark follows the system unless light was chosen, and applies whenever dark was chosen.

@@ -8,7 +8,7 @@
 (function () {
   "use strict";
 
-  var WIDE = window.matchMedia("(min-width: 1240px)"); // reading.css: the TOC becomes a column
+  var WIDE = window.matchMedia("(min-width: 1100px)"); // reading.css: the TOC becomes a column
   var status = document.getElementById("copy-status");
   var statusTimer = null;
 
