@@ -52,8 +52,10 @@ def _manual_grades():
 
 
 def submissions_of(user, lab: Lab) -> QuerySet[Submission]:
+    # `late` too: the history marks late submissions, and a deferred field is a query per row.
     return Submission.objects.filter(user=user, lab=lab).only(
-        "id", "status", "score", "max_score", "passed", "created_at", "finished_at", "lab_id", "user_id")
+        "id", "status", "score", "max_score", "passed", "created_at", "finished_at", "late", "lab_id",
+        "user_id")
 
 
 def visible_to_instructor(user, queryset: QuerySet[Submission] | None = None) -> QuerySet[Submission]:
