@@ -9,9 +9,9 @@ import yaml
 from django.urls import reverse
 
 from courses.models import Answer, Course, Question
+from courses.quiz import answers as quiz_answers
 from courses.quiz import services as quiz_service
 from courses.quiz.files import normalise
-from courses.quiz import answers as quiz_answers
 from courses.quiz.services import is_correct
 from courses.services import course_import
 from courses.tests.conftest import QUIZ_YAML
