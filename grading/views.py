@@ -17,6 +17,7 @@ from courses.models import Course
 from grading import conf, manual_grading, selectors, services
 from grading.forms import SubmissionForm
 from grading.intake.policy import SandboxPolicy, describe_rules
+from grading.intake.validation import KUBERNETES_VERSION
 
 POLL_SECONDS = 1
 
@@ -40,6 +41,7 @@ def _lab_page(request: HttpRequest, lab, form: SubmissionForm, status: int = 200
         "manual_items": list(lab.manual_items.all()),
         "lab_checks": list(lab.checks.all()),
         "pod_security": conf.pod_security_for(lab),
+        "kubernetes_version": KUBERNETES_VERSION,  # what intake validates against, never a copy
         "sandbox_rules": describe_rules(SandboxPolicy(
             ingress_domain=lab.ingress_domain, pod_security=conf.pod_security_for(lab),
             denied_cidrs=conf.sandbox_denied_cidrs())),

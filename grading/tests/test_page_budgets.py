@@ -40,3 +40,11 @@ def test_another_students_submission_costs_no_more_than_a_404(client, alice, bob
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(submission.get_absolute_url()).status_code == 404
     assert len(ctx.captured_queries) <= 4
+
+
+def test_lab_page_names_the_kubernetes_version_intake_validates_against(client, alice, lab):
+    from grading.intake.validation import KUBERNETES_VERSION
+
+    client.force_login(alice)
+    html = client.get(lab.get_absolute_url()).content.decode()
+    assert f"validates it against Kubernetes {KUBERNETES_VERSION}," in html
