@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,17 +37,6 @@ QUERIES = [
 ]
 TARGET_MS = 100.0
 COURSE_DIR = ROOT / "courses" / "content" / "kubernetes-fundamentals"
-
-
-def create_database() -> None:
-    import psycopg
-
-    url = urlparse(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/")
-    with psycopg.connect(host=url.hostname, port=url.port or 5432, user=url.username, dbname="postgres",
-                         autocommit=True) as conn:
-        if not conn.execute("select 1 from pg_database where datname = %s", [name]).fetchone():
-            conn.execute(f'create database "{name}"')  # noqa: S608 - name from our own environment
 
 
 def percentiles(samples: list[float]) -> str:
@@ -142,7 +131,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8771)
     args = parser.parse_args()
 
-    create_database()
+    subprocess.run([sys.executable, "bench/create_db.py"], cwd=ROOT, check=True)  # noqa: S603
     import django
 
     django.setup()

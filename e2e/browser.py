@@ -48,6 +48,19 @@ def log_in(page: Page, email: str, password: str) -> None:
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 
+# The admin's login page redirects to ?next=/admin/ on failure: a failed login must not pass for
+# the admin index.
+ADMIN_INDEX = re.compile(r"^[^?]*/admin/$")
+
+
+def admin_log_in(page: Page, email: str, password: str) -> None:
+    page.goto("/admin/login/?next=/admin/")
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(ADMIN_INDEX)
+
+
 def press_tab_until(page: Page, locator, *, limit: int = 200, backwards: bool = False) -> None:
     """Move the keyboard focus with Tab until `locator` has it (the way a keyboard user would)."""
     handle = locator.element_handle()

@@ -43,11 +43,7 @@ def gradebook_cohort(people) -> int:
 
 
 def _admin_login(page: Page, people) -> None:
-    page.goto("/admin/login/?next=/admin/")
-    page.locator("#id_username").fill(people.email("ivy"))
-    page.locator("#id_password").fill(people.password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"^[^?]*/admin/$"))
+    b.admin_log_in(page, people.email("ivy"), people.password)
 
 
 def test_instructor_filters_at_risk_and_opens_a_record(page: Page, people, gradebook_cohort):

@@ -11,17 +11,8 @@ from playwright.sync_api import Browser, Page, expect
 from e2e import browser as b
 from e2e.browser import assert_focus_visible, press_tab_until
 
-# The admin index itself: the login page's own URL ends in "?next=/admin/", so a failed login
-# must not pass for a successful one.
-ADMIN_INDEX = re.compile(r"^[^?]*/admin/$")
-
-
-def _admin_login(page: Page, email: str, password: str) -> None:
-    page.goto("/admin/login/?next=/admin/")
-    page.locator("#id_username").fill(email)
-    page.locator("#id_password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(ADMIN_INDEX)
+ADMIN_INDEX = b.ADMIN_INDEX
+_admin_login = b.admin_log_in
 
 
 def _choose(select, text: str) -> None:

@@ -52,11 +52,7 @@ def rita(people) -> dict:
 
 
 def _admin_login(page: Page, people) -> None:
-    page.goto("/admin/login/?next=/admin/")
-    page.locator("#id_username").fill(people.email("ivy"))
-    page.locator("#id_password").fill(people.password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"^[^?]*/admin/$"))
+    b.admin_log_in(page, people.email("ivy"), people.password)
 
 
 def test_instructor_reviews_and_grades_the_demo_then_the_student_sees_it(page: Page, people, rita, login):

@@ -35,16 +35,6 @@ def course(_imported, db) -> Course:
     return Course.objects.get(slug="kubernetes-fundamentals")
 
 
-@pytest.fixture
-def alice(db):
-    return make_user("alice@example.com", first_name="Alice")
-
-
-@pytest.fixture
-def bob(db):
-    return make_user("bob@example.com", first_name="Bob")
-
-
 def passed(user, course, slug: str) -> Submission:
     return Submission.objects.create(lab=Lab.objects.get(course=course, slug=slug), user=user,
                                      status=Submission.Status.PASSED, passed=True, score=1, max_score=1,
