@@ -18,11 +18,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 
+from bench.accounts import bench_student, signed_in_session  # noqa: E402
 from courses.models import Attempt, Course, Lesson, Question  # noqa: E402
 from courses.quiz import services as quiz_services  # noqa: E402
 from courses.services import lesson_mark_complete  # noqa: E402
@@ -30,10 +29,7 @@ from grading import services as grading_services  # noqa: E402
 from grading import tasks  # noqa: E402
 from grading.models import Lab, Submission  # noqa: E402
 
-User = get_user_model()
-user, _ = User.objects.get_or_create(username="bench@podium.local", defaults={"email": "bench@podium.local"})
-user.set_password(os.urandom(16).hex())
-user.save()
+user = bench_student()
 course = Course.objects.get(quiz__isnull=False)
 lessons = list(Lesson.objects.filter(course=course).order_by("number"))
 for lesson in lessons[:3]:
@@ -56,11 +52,7 @@ key = attempt.question_keys[0]
 question = Question.objects.get(quiz=course.quiz, key=key)
 value = question.options[0]["id"] if question.options else "kubectl get pods"
 
-session = SessionStore()
-session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-session.create()
+session = signed_in_session(user)
 csrf = os.urandom(16).hex()
 
 

@@ -1,0 +1,25 @@
+"""The benchmark student and a signed-in session for it (import after django.setup())."""
+
+import os
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+
+
+def bench_student():
+    """bench@podium.local, with a fresh random password nobody knows (sessions only)."""
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench@podium.local", defaults={"email": "bench@podium.local"})
+    user.set_password(os.urandom(16).hex())
+    user.save()
+    return user
+
+
+def signed_in_session(user) -> SessionStore:
+    """A stored session as Django's login() would leave it, so wrk can send its cookie."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session
