@@ -32,3 +32,10 @@ def _empty_cache():
     for cache in caches.all():
         cache.clear()
     forget_snapshots()
+
+
+@pytest.fixture(autouse=True)
+def _student_page_cache(settings):
+    # On in every test, as in production (it is off by default only without a shared cache):
+    # a page that a write forgets to make stale fails the test that reads it again.
+    settings.STUDENT_PAGE_CACHE = True

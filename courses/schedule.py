@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from courses.models import Cohort, Course, DueDate, Enrollment, Extension, LessonCompletion, Quiz
 from courses.outline import course_outline
+from lms import page_cache
 
 # Where the quiz and the practical stand in course order: after every lesson and its labs.
 END = 10_000
@@ -202,6 +203,7 @@ def accept(cohort: Cohort, proposal: list[Proposed] | None = None) -> int:
             changed.append(row)
     DueDate.objects.bulk_create(new)
     DueDate.objects.bulk_update(changed, ["due_at"])
+    page_cache.changed_for_all()  # bulk writes send no signal (lms/page_cache.py)
     return len(new) + len(changed)
 
 
@@ -214,6 +216,7 @@ def shift_all(cohort: Cohort, days: int) -> int:
     delta = datetime.timedelta(days=days)
     moved = DueDate.objects.filter(cohort=cohort).update(due_at=F("due_at") + delta)
     Extension.objects.filter(enrollment__cohort=cohort).update(due_at=F("due_at") + delta)
+    page_cache.changed_for_all()  # update() sends no signal (lms/page_cache.py)
     return moved
 
 
@@ -372,6 +375,14 @@ def build_student_due(course_items: list[Item], dates: dict[str, DueDate],
                                due_soon=not finished and now <= due_at <= soon,
                                closed=date.close_at_due and due_at < now))
     return rows
+
+
+def next_change(rows, now: datetime.datetime) -> datetime.datetime | None:
+    """When the first of these rows next changes by the clock alone: an item comes within
+    DUE_SOON_DAYS of its date, or its date passes (overdue, closed)."""
+    soon = datetime.timedelta(days=DUE_SOON_DAYS)
+    moments = [moment for row in rows for moment in (row.due_at - soon, row.due_at) if moment > now]
+    return min(moments, default=None)
 
 
 def due_by_key(rows: list[StudentDue]) -> dict[str, StudentDue]:

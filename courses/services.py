@@ -25,6 +25,7 @@ from courses.models.cohorts import EnrollmentEvent
 from courses.quiz.files import read_quiz
 from courses.quiz.importer import quiz_write
 from courses.yaml_lines import ContentError, ContentErrors
+from lms import page_cache
 
 User = get_user_model()
 
@@ -210,6 +211,10 @@ def lesson_record_visit(*, user, lesson: Lesson) -> None:
             [user.pk, lesson.course_id, lesson.pk, adapt(now),
              user.pk, lesson.course_id, lesson.pk, adapt(stale_before)],
         )
+        wrote = cursor.rowcount
+    if wrote:
+        # The dashboard's "continue" link follows the visit; raw SQL sends no signal.
+        page_cache.changed(user.pk)
 
 
 def checklist_toggle(*, user, course: Course, kind: str, key: str) -> bool:

@@ -4,11 +4,14 @@ Views check access, parse, call a service or selector, render. Pages and their h
 come from the same template (template partials), so markup is written once.
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -17,6 +20,7 @@ from courses import search as course_search
 from courses.lesson_page import lesson_page
 from courses.models import ChecklistTick, Course, Enrollment, Lesson
 from courses.outline import course_outline
+from lms import page_cache
 
 
 def _get_lesson(course_slug: str, lesson_slug: str) -> Lesson:
@@ -32,11 +36,13 @@ def _nav_course(rows: list) -> Course | None:
     return rows[0].course if len(rows) == 1 else None
 
 
+@page_cache.student_page
 def home(request: HttpRequest) -> HttpResponse:
     rows = progress.dashboard(request.user)
     return render(request, "courses/home.html", {"rows": rows, "nav_course": _nav_course(rows)})
 
 
+@page_cache.student_page
 def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
     """Open to everyone: signed out, it is the course's preview (labs listed without status)."""
     course = get_object_or_404(Course, slug=course_slug)
@@ -49,6 +55,7 @@ def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
     })
 
 
+@page_cache.student_page
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     """A lesson. Signed out, the course's first lesson reads as a preview; any other asks the
     reader to log in and says why (the course page lists every lesson to everyone anyway)."""
@@ -67,6 +74,8 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
     progress.read_labs(request.user, course_progress)
     if signed_in:
         services.lesson_record_visit(user=request.user, lesson=lesson)
+        # The visit is refreshed every VISIT_REFRESH_SECONDS by rendering the page again.
+        page_cache.fresh_until(request, timezone.now() + timedelta(seconds=services.VISIT_REFRESH_SECONDS))
     return render(request, "courses/lesson.html", {
         "course": page.course,
         "lesson": lesson,
@@ -120,6 +129,7 @@ def checklist_toggle(request: HttpRequest, course_slug: str, kind: str, key: str
 
 
 @login_required
+@page_cache.student_page
 def dashboard(request: HttpRequest) -> HttpResponse:
     rows = progress.dashboard(request.user)
     return render(request, "courses/dashboard.html", {
@@ -149,6 +159,7 @@ def invitation_respond(request: HttpRequest, enrollment_id: int, answer: str) ->
 
 
 @login_required
+@page_cache.student_page
 def search(request: HttpRequest) -> HttpResponse:
     """Search the lessons (signed-in students only, like the lessons the results open).
     `?course=<slug>` keeps the search to one course, as the header box does on a course's pages."""

@@ -24,6 +24,7 @@ from django.utils import timezone
 from courses.visibility import cohort_students
 from grading import conf
 from grading.models import ManualGrade, ManualItem, Submission
+from lms import page_cache
 
 logger = logging.getLogger(__name__)
 Status = Submission.Status
@@ -89,6 +90,7 @@ def settle_after_checks(submission_id: int) -> str | None:
         passed = final_grade(submission, manual_points_max=maximum).passed
         status = Status.PASSED if passed else Status.FAILED
     Submission.objects.filter(pk=submission_id).update(status=status, passed=passed)
+    page_cache.changed(submission.user_id)  # update() sends no signal (lms/page_cache.py)
     return status
 
 

@@ -35,6 +35,7 @@ from grading.labs import CheckSpec, LabSpec, ManualSpec, lab_dirs, read_lab
 from grading.live import grader as live
 from grading.models import CheckResult, Lab, LabCheck, ManualItem, Submission, SubmissionFile
 from grading.pipeline import GradeReport, grade_static
+from lms import page_cache
 
 logger = logging.getLogger(__name__)
 Status = Submission.Status
@@ -300,6 +301,14 @@ def _stale_before(now: datetime.datetime) -> datetime.datetime:
     return now - datetime.timedelta(seconds=conf.stale_after_seconds(longest))
 
 
+def _pages_changed(submission_id: int) -> None:
+    """The student's pages show this submission. QuerySet.update() sends no signal, so each
+    conditional UPDATE below says it changed (lms/page_cache.py)."""
+    if page_cache.enabled():
+        owner = Submission.objects.filter(pk=submission_id).values_list("user_id", flat=True).first()
+        page_cache.changed(owner)
+
+
 def submission_claim(submission_id: int, *, token: str | None = None) -> str | None:
     """Claim a submission for one run: queued, or running but stale (its worker died), or
     already held by `token` (a retry of the same run). Returns the new claim token, or None
@@ -312,7 +321,10 @@ def submission_claim(submission_id: int, *, token: str | None = None) -> str | N
                .filter(Q(status=Status.QUEUED) | Q(status=Status.RUNNING, started_at__lt=stale) | mine)
                .update(status=Status.RUNNING, claim=new_token, started_at=now, stage="",
                        runs=F("runs") + 1))
-    return new_token if claimed == 1 else None
+    if claimed != 1:
+        return None
+    _pages_changed(submission_id)
+    return new_token
 
 
 def submission_run(submission_id: int, token: str) -> str:
@@ -327,6 +339,7 @@ def submission_run(submission_id: int, token: str) -> str:
 
     def on_stage(name: str) -> None:
         Submission.objects.filter(pk=submission_id, claim=token).update(stage=name)
+        page_cache.changed(submission.user_id)
 
     pod_security = conf.pod_security_for(spec)
     report = grade_static(spec, files, limits=conf.limits(), on_stage=on_stage, pod_security=pod_security,
@@ -407,13 +420,17 @@ def _store_report(submission_id: int, token: str, report: GradeReport,
             from grading.manual_grading import settle_after_checks
 
             status = settle_after_checks(submission_id) or status
+        _pages_changed(submission_id)
     return status
 
 
 def submission_release(submission_id: int, token: str) -> bool:
     """Give a claimed submission back to the queue (before a retry)."""
-    return Submission.objects.filter(pk=submission_id, status=Status.RUNNING, claim=token).update(
+    released = Submission.objects.filter(pk=submission_id, status=Status.RUNNING, claim=token).update(
         status=Status.QUEUED, stage="", queued_at=timezone.now()) == 1
+    if released:
+        _pages_changed(submission_id)
+    return released
 
 
 def submission_not_graded(submission_id: int, token: str | None, reason: str) -> bool:
@@ -421,8 +438,11 @@ def submission_not_graded(submission_id: int, token: str | None, reason: str) ->
     rows = Submission.objects.filter(pk=submission_id, status__in=Submission.ACTIVE)
     if token:
         rows = rows.filter(claim=token)
-    return rows.update(status=Status.NOT_GRADED, stage="", failure=reason[:2000],
-                       finished_at=timezone.now()) == 1
+    ended = rows.update(status=Status.NOT_GRADED, stage="", failure=reason[:2000],
+                        finished_at=timezone.now()) == 1
+    if ended:
+        _pages_changed(submission_id)
+    return ended
 
 
 @transaction.atomic
@@ -433,6 +453,7 @@ def submission_regrade(*, submission: Submission) -> bool:
         failure="", started_at=None, finished_at=None, claim="", queued_at=timezone.now())
     if requeued:
         CheckResult.objects.filter(submission=submission).delete()
+        page_cache.changed(submission.user_id)
         enqueue_on_commit(submission.pk)
     return requeued == 1
 
@@ -457,11 +478,13 @@ def sweep_stuck_submissions(*, now: datetime.datetime | None = None) -> SweepRep
             if rows.update(status=Status.NOT_GRADED, stage="", finished_at=now,
                            failure=f"lost {requeues} times (worker or broker failure)") == 1:
                 report.given_up.append(pk)
+                _pages_changed(pk)
             continue
         with transaction.atomic():
             if rows.update(status=Status.QUEUED, stage="", claim="", queued_at=now,
                            requeues=F("requeues") + 1) == 1:
                 report.requeued.append(pk)
+                _pages_changed(pk)
                 enqueue_on_commit(pk)
     return report
 

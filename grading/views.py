@@ -18,11 +18,13 @@ from grading import conf, manual_grading, selectors, services
 from grading.forms import SubmissionForm
 from grading.intake.policy import SandboxPolicy, describe_rules
 from grading.intake.validation import KUBERNETES_VERSION
+from lms import page_cache
 
 POLL_SECONDS = 1
 
 
 @login_required
+@page_cache.student_page
 def lab_list(request: HttpRequest, course_slug: str) -> HttpResponse:
     course = get_object_or_404(Course, slug=course_slug)
     labs = selectors.lab_entries(request.user, course)
@@ -33,11 +35,13 @@ def lab_list(request: HttpRequest, course_slug: str) -> HttpResponse:
 def _lab_page(request: HttpRequest, lab, form: SubmissionForm, status: int = 200) -> HttpResponse:
     history = list(selectors.submissions_of(request.user, lab))
     used = sum(1 for s in history if s.status in services.Submission.COUNTED)
+    retry_at = services.rate_limit_retry_at(user=request.user, lab=lab)
+    page_cache.fresh_until(request, retry_at)  # the form comes back then
     return render(request, "grading/lab.html", {
         "lab": lab, "course": lab.course, "form": form, "history": history,
         "attempts_used": used,
         "attempts_left": max(lab.attempts_allowed - used, 0) if lab.attempts_allowed else None,
-        "retry_at": services.rate_limit_retry_at(user=request.user, lab=lab),
+        "retry_at": retry_at,
         "manual_items": list(lab.manual_items.all()),
         "lab_checks": list(lab.checks.all()),
         "pod_security": conf.pod_security_for(lab),
@@ -49,6 +53,7 @@ def _lab_page(request: HttpRequest, lab, form: SubmissionForm, status: int = 200
 
 
 @login_required
+@page_cache.student_page
 def lab_detail(request: HttpRequest, course_slug: str, lab_slug: str) -> HttpResponse:
     lab = selectors.get_lab(course_slug, lab_slug)
     return _lab_page(request, lab, SubmissionForm())
@@ -75,6 +80,7 @@ def lab_submit(request: HttpRequest, course_slug: str, lab_slug: str) -> HttpRes
 @login_required
 @never_cache
 @vary_on_headers("HX-Request")
+@page_cache.student_page  # the full page only: htmx polls are never stored
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = selectors.get_submission_for(request.user, submission_id)
     state = f"{submission.status}:{submission.stage}"

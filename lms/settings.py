@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's POST makes their cached pages stale (lms/page_cache.py).
+    "lms.page_cache.WritesMiddleware",
     "lms.timezones.TimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -94,6 +96,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The CSRF token of a page rendered for the page cache is a placeholder.
+                "lms.page_cache.csrf",
             ],
             # {% url %} answers from a per-process memo (lms/cached_tags.py): the header alone
             # reversed ~8 URLs on every page (static URLs: lms/static_storage.py).
@@ -122,6 +126,10 @@ if REDIS_CACHE_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Students' pages kept rendered until what they show changes (lms/page_cache.py). Only with a
+# cache every process shares: a grading worker marks a student's pages changed from its own process.
+STUDENT_PAGE_CACHE = env_bool("STUDENT_PAGE_CACHE", bool(REDIS_CACHE_URL))
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
 # Rendered content keyed by content hash: immutable, so each process keeps its own copy
 # instead of fetching ~100 KB from Redis on every lesson view.
 CACHES["content"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -7,6 +7,7 @@ from courses.import_report import ImportReport, update_if_changed
 from courses.markdown import render_markdown
 from courses.models import Course, Question, Quiz
 from courses.quiz.files import QuizSpec
+from lms import page_cache
 
 
 def quiz_write(*, course: Course, spec: QuizSpec, report: ImportReport) -> Quiz:
@@ -61,6 +62,7 @@ def quiz_write(*, course: Course, spec: QuizSpec, report: ImportReport) -> Quiz:
     if retired:
         # Attempts refer to old questions: retire them rather than delete them.
         Question.objects.filter(pk__in=[q.pk for q in retired]).update(active=False)
+        page_cache.changed_for_all()  # update() sends no signal (lms/page_cache.py)
         report.removed += [f"question {q.key} (retired)" for q in retired]
     return quiz
 

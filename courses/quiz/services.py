@@ -20,6 +20,7 @@ from courses.models import Answer, Attempt, Enrollment, Question, Quiz, QuizOver
 from courses.models.quiz import pass_score
 from courses.quiz.answers import matches as command_matches
 from courses.quiz.files import normalise
+from lms import page_cache
 
 # Answers arriving this long after the deadline are still accepted: network latency, not cheating.
 DEADLINE_GRACE = datetime.timedelta(seconds=5)
@@ -87,6 +88,19 @@ def why_cannot_start(rules: Rules, attempts: list[Attempt], now: datetime.dateti
     counted = [a for a in attempts if not a.voided]
     if rules.attempts_allowed and len(counted) >= rules.attempts_allowed:
         return f"You have used all {rules.attempts_allowed} attempts."
+    waits = _waits(rules, counted, now)
+    return max(waits)[1] if waits else None
+
+
+def start_blocked_until(rules: Rules, attempts: list[Attempt],
+                        now: datetime.datetime) -> datetime.datetime | None:
+    """When the wait that why_cannot_start reports ends (None when there is none)."""
+    waits = _waits(rules, [a for a in attempts if not a.voided], now)
+    return max(waits)[0] if waits else None
+
+
+def _waits(rules: Rules, counted: list[Attempt],
+           now: datetime.datetime) -> list[tuple[datetime.datetime, str]]:
     waits = []  # (until, message): the latest one is the one that matters
     failures = sorted(a.submitted_at for a in counted if a.passed is False and a.submitted_at)
     blocked_until = _failure_cooldown_end(failures, rules.cooldown_after_failures, rules.cooldown_hours)
@@ -99,8 +113,7 @@ def why_cannot_start(rules: Rules, attempts: list[Attempt], now: datetime.dateti
     if last and rules.cooldown_minutes:
         ready = last + datetime.timedelta(minutes=rules.cooldown_minutes)
         waits.append((ready, f"Your next attempt opens at {_when(ready)} (cooldown between attempts)."))
-    waits = [w for w in waits if now < w[0]]
-    return max(waits)[1] if waits else None
+    return [w for w in waits if now < w[0]]
 
 
 def _failure_cooldown_end(failures: list[datetime.datetime], after: int,
@@ -299,6 +312,8 @@ def attempt_submit(*, attempt: Attempt, answers: dict[str, list[str]] | None = N
     due = schedule.quiz_deadline(attempt.user_id, attempt.quiz_id)
     attempt.late = due is not None and due.is_late(submitted_at)  # recorded, never refused
     Attempt.objects.filter(pk=attempt.pk).update(score=score, passed=passed, late=attempt.late)
+    # update() sends no signal; the beat task submits expired attempts outside any student's request.
+    page_cache.changed(attempt.user_id)
     attempt.status, attempt.submitted_at = Attempt.Status.SUBMITTED, submitted_at
     attempt.auto_submitted, attempt.score, attempt.passed = auto, score, passed
     return attempt
@@ -345,6 +360,7 @@ def attempt_extend(*, attempt: Attempt, minutes: int) -> None:
     if attempt.status == Attempt.Status.OPEN and attempt.deadline:
         Attempt.objects.filter(pk=attempt.pk).update(
             deadline=attempt.deadline + datetime.timedelta(minutes=minutes))
+        page_cache.changed(attempt.user_id)
 
 
 # --- what the rest of the course sees -----------------------------------------------------

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from courses.models import Attempt, Question, Quiz
 from courses.quiz import navigation
 from courses.quiz import services as quiz_service
+from lms import page_cache
 
 
 def _get_quiz(course_slug: str) -> Quiz:
@@ -28,6 +29,7 @@ def _get_own_attempt(request: HttpRequest, course_slug: str, attempt_id: int) ->
 
 
 @login_required
+@page_cache.student_page
 def quiz_home(request: HttpRequest, course_slug: str) -> HttpResponse:
     quiz = _get_quiz(course_slug)
     attempts = list(Attempt.objects.filter(quiz=quiz, user=request.user))
@@ -36,6 +38,9 @@ def quiz_home(request: HttpRequest, course_slug: str) -> HttpResponse:
         quiz_service.attempt_close_if_expired(attempt, now)
     rules = quiz_service.rules_for(quiz, request.user)
     open_attempt = next((a for a in attempts if a.status == Attempt.Status.OPEN), None)
+    # The page changes by the clock when the open attempt's time is up or a cooldown ends.
+    page_cache.fresh_until(request, open_attempt.deadline if open_attempt else None)
+    page_cache.fresh_until(request, quiz_service.start_blocked_until(rules, attempts, now))
     return render(request, "courses/quiz/home.html", {
         "quiz": quiz, "course": quiz.course, "attempts": attempts, "rules": rules,
         "open_attempt": open_attempt,
@@ -57,11 +62,13 @@ def quiz_start(request: HttpRequest, course_slug: str) -> HttpResponse:
 
 
 @login_required
+@page_cache.student_page
 def attempt_detail(request: HttpRequest, course_slug: str, attempt_id: int) -> HttpResponse:
     attempt = quiz_service.attempt_close_if_expired(_get_own_attempt(request, course_slug, attempt_id))
     quiz = attempt.quiz
     items = _items(attempt)
     if attempt.status == Attempt.Status.OPEN:
+        page_cache.fresh_until(request, attempt.deadline)  # then it is submitted with what was saved
         return render(request, "courses/quiz/attempt.html", {
             "quiz": quiz, "course": quiz.course, "attempt": attempt, "items": items,
             "answered": sum(1 for item in items if item["answer"])})

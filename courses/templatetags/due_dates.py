@@ -9,8 +9,10 @@ queries as a lab page.
 """
 
 from django import template
+from django.utils import timezone
 
 from courses import schedule
+from lms import page_cache
 
 register = template.Library()
 
@@ -23,6 +25,9 @@ def _rows(context, course) -> dict[str, schedule.StudentDue]:
     cache = request.__dict__.setdefault("_student_due", {})
     if course.pk not in cache:
         cache[course.pk] = schedule.due_by_key(schedule.student_due(user, course))
+        # The page says "overdue", "due soon", "closed" from the clock: a cached copy lasts until
+        # the next of those changes (lms/page_cache.py).
+        page_cache.fresh_until(request, schedule.next_change(cache[course.pk].values(), timezone.now()))
     return cache[course.pk]
 
 

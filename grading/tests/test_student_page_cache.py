@@ -1,0 +1,312 @@
+"""Students' pages kept rendered (lms/page_cache.py): served only while nothing they show has
+changed, never to anyone else, with the reader's own CSRF token.
+
+Every test reads a page, changes something the way Podium does (a student's POST, the grading
+worker's conditional UPDATEs, the quiz's beat task, an instructor's edit, the clock), and reads
+the page again."""
+
+import datetime
+import re
+from unittest import mock
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import connection, models
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import Cohort, DueDate, Enrollment, Lesson
+from courses.schedule import lab_key
+from courses.tests.conftest import make_user
+from grading import services
+from grading.models import Submission
+from grading.tests.conftest import GOOD, submit
+from lms import page_cache
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alice(db):
+    return make_user("alice@example.com", first_name="Alice")
+
+
+@pytest.fixture
+def bob(db):
+    return make_user("bob@example.com", first_name="Bob")
+
+
+def read(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def same(a: str, b: str) -> bool:
+    """Two renderings of a page are the same but for their (masked, per request) CSRF tokens."""
+    token = re.compile(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+')
+    return token.sub(r"\1", a) == token.sub(r"\1", b)
+
+
+def course_url(course) -> str:
+    return reverse("course", args=[course.slug])
+
+
+def test_a_second_read_is_served_from_the_cache(client, alice, course, django_assert_max_num_queries):
+    client.force_login(alice)
+    first = read(client, course_url(course))
+    with django_assert_max_num_queries(2):  # the session and the user, as for any signed-in page
+        second = read(client, course_url(course))
+    assert same(second, first)
+
+
+def test_off_it_renders_every_time(client, alice, course, settings):
+    settings.STUDENT_PAGE_CACHE = False
+    client.force_login(alice)
+    read(client, course_url(course))
+    with CaptureQueriesContext(connection) as queries:
+        read(client, course_url(course))
+    assert len(queries) > 2
+
+
+def test_the_default_is_off_without_a_cache_every_process_shares(monkeypatch):
+    import importlib
+
+    from lms import settings as podium_settings
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("REDIS_CACHE_URL", raising=False)
+    monkeypatch.delenv("STUDENT_PAGE_CACHE", raising=False)
+    assert importlib.reload(podium_settings).STUDENT_PAGE_CACHE is False
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/9")
+    assert importlib.reload(podium_settings).STUDENT_PAGE_CACHE is True
+    monkeypatch.delenv("REDIS_URL")
+    importlib.reload(podium_settings)
+
+
+# --- never anyone else's ---------------------------------------------------------------------
+
+def test_one_students_page_is_never_served_to_another(client, alice, bob, course, lab):
+    submit(alice, lab, [("app.yaml", GOOD)])
+    client.force_login(alice)
+    alices = read(client, reverse("lab", args=[course.slug, lab.slug]))
+    client.force_login(bob)
+    bobs = read(client, reverse("lab", args=[course.slug, lab.slug]))
+    mine = Submission.objects.get(user=alice).get_absolute_url()
+    assert f'href="{mine}"' in alices
+    assert mine not in bobs
+
+
+def test_another_students_submission_stays_404_after_its_owner_read_it(client, alice, bob, lab):
+    submission = submit(alice, lab, [("app.yaml", GOOD)])
+    client.force_login(alice)
+    read(client, submission.get_absolute_url())
+    client.force_login(bob)
+    assert client.get(submission.get_absolute_url()).status_code == 404
+
+
+# --- the CSRF token is the reader's -------------------------------------------------------
+
+def tokens(html: str) -> set[str]:
+    return set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+
+
+def test_a_page_cached_in_one_browser_posts_from_another(alice, course):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.force_login(alice)
+    second.force_login(alice)
+    read(first, course_url(course))
+    html = read(second, course_url(course))  # from the cache, rendered for the first browser
+    assert tokens(html), "the course page has forms"
+    assert page_cache.csrf_placeholder() not in html
+    lesson = course.lessons.order_by("number").first()
+    response = second.post(reverse("lesson-complete", args=[course.slug, lesson.slug]),
+                           {"csrfmiddlewaretoken": tokens(html).pop(), "complete": "1"})
+    assert response.status_code == 302  # not 403: the token is this browser's
+
+
+# --- writes make pages stale -------------------------------------------------------------
+
+def test_a_students_own_post_shows_at_once(client, alice, course):
+    client.force_login(alice)
+    lesson = course.lessons.order_by("number").first()
+    before = read(client, course_url(course))
+    client.post(reverse("lesson-complete", args=[course.slug, lesson.slug]), {"complete": "1"})
+    after = read(client, course_url(course))
+    assert not same(after, before)
+
+
+def test_the_grading_workers_updates_show_without_the_student_asking(client, alice, course, lab, sent):
+    client.force_login(alice)
+    submission = submit(alice, lab, [("app.yaml", GOOD)], run=False)
+    url = submission.get_absolute_url()
+    assert "Queued" in read(client, url) or "queued" in read(client, url)
+    token = services.submission_claim(submission.pk)  # a worker's conditional UPDATE: no signal
+    running = read(client, url)
+    assert "unning" in running
+    services.submission_run(submission.pk, token)
+    assert Submission.objects.get(pk=submission.pk).status == Submission.Status.PASSED
+    assert read(client, url) != running
+    lab_page = read(client, reverse("lab", args=[course.slug, lab.slug]))
+    assert "Passed" in lab_page or "passed" in lab_page
+
+
+def test_a_regrade_by_an_instructor_shows_on_the_students_page(client, alice, lab, sent):
+    submission = submit(alice, lab, [("app.yaml", GOOD)])
+    client.force_login(alice)
+    graded = read(client, submission.get_absolute_url())
+    assert services.submission_regrade(submission=submission)
+    assert not same(read(client, submission.get_absolute_url()), graded)
+
+
+def test_a_due_date_set_by_an_instructor_shows_on_every_students_dashboard(client, alice, course, lab):
+    cohort = Cohort.objects.create(name="Spring", course=course, starts_on=datetime.date(2026, 3, 1))
+    Enrollment.objects.create(cohort=cohort, student=alice)
+    client.force_login(alice)
+    before = read(client, reverse("dashboard"))
+    DueDate.objects.create(cohort=cohort, item_key=lab_key(lab.slug),
+                           due_at=timezone.now() + datetime.timedelta(days=2))
+    assert not same(read(client, reverse("dashboard")), before)
+
+
+def test_shifting_a_cohorts_dates_with_one_update_shows(client, alice, course, lab):
+    from courses import schedule
+
+    cohort = Cohort.objects.create(name="Spring", course=course, starts_on=datetime.date(2026, 3, 1))
+    Enrollment.objects.create(cohort=cohort, student=alice)
+    DueDate.objects.create(cohort=cohort, item_key=lab_key(lab.slug),
+                           due_at=timezone.now() + datetime.timedelta(days=20))
+    client.force_login(alice)
+    url = reverse("lab", args=[course.slug, lab.slug])
+    before = read(client, url)
+    schedule.shift_all(cohort, 3)
+    assert not same(read(client, url), before)
+
+
+def test_new_content_shows_for_everyone(client, alice, course):
+    client.force_login(alice)
+    before = read(client, course_url(course))
+    Lesson.objects.filter(pk=course.lessons.first().pk).update(title="Renamed")  # no signal…
+    assert same(read(client, course_url(course)), before)  # …so this write alone is not seen,
+    lesson = course.lessons.first()
+    lesson.title = "Renamed again"
+    lesson.save()  # but every ORM save is
+    assert "Renamed again" in read(client, course_url(course))
+
+
+def test_the_quiz_beat_task_submitting_an_expired_attempt_shows(client, alice, quiz_course_with_attempt):
+    course, attempt = quiz_course_with_attempt(alice)
+    from courses.quiz import services as quiz_service
+
+    client.force_login(alice)
+    home = reverse("quiz", args=[course.slug])
+    with mock.patch.object(page_cache, "fresh_until"):  # kept whatever the deadline
+        before = read(client, home)
+    assert same(read(client, home), before)
+    # The deadline passes (an UPDATE: no signal, nothing marked), then the beat task submits it.
+    type(attempt).objects.filter(pk=attempt.pk).update(deadline=timezone.now() - datetime.timedelta(hours=1))
+    assert quiz_service.close_expired_attempts() == 1
+    assert not same(read(client, home), before)
+
+
+@pytest.fixture
+def quiz_course_with_attempt(tmp_path):
+    from courses.models import Course
+    from courses.quiz import services as quiz_service
+    from courses.services import course_import
+    from courses.tests.conftest import write_course
+
+    def make(user):
+        course_import(path=write_course(tmp_path, quiz=True))
+        course = Course.objects.get(slug="test-course")
+        course.quiz.time_limit_minutes = 30
+        course.quiz.save()
+        return course, quiz_service.attempt_start(quiz=course.quiz, user=user)
+
+    return make
+
+
+# --- the clock --------------------------------------------------------------------------
+
+def test_a_page_showing_a_due_date_is_kept_only_until_it_passes(client, alice, course, lab):
+    cohort = Cohort.objects.create(name="Spring", course=course, starts_on=datetime.date(2026, 3, 1))
+    Enrollment.objects.create(cohort=cohort, student=alice)
+    due = timezone.now() + datetime.timedelta(minutes=30)
+    DueDate.objects.create(cohort=cohort, item_key=lab_key(lab.slug), due_at=due)
+    client.force_login(alice)
+    url = reverse("lab", args=[course.slug, lab.slug])
+    before = read(client, url)
+    later = due.timestamp() + 60
+    with mock.patch("lms.page_cache.time.time", return_value=later), \
+         mock.patch("django.utils.timezone.now", return_value=due + datetime.timedelta(minutes=1)):
+        after = read(client, url)
+    assert not same(after, before)  # rendered again: the item is now overdue
+
+
+def test_next_change_is_the_first_soon_or_due_moment_ahead():
+    from courses.schedule import next_change
+
+    now = timezone.now()
+
+    class Row:
+        def __init__(self, days):
+            self.due_at = now + datetime.timedelta(days=days)
+
+    assert next_change([Row(-1)], now) is None
+    assert next_change([Row(3)], now) == now + datetime.timedelta(days=3)
+    assert next_change([Row(10), Row(30)], now) == now + datetime.timedelta(days=3)
+
+
+# --- messages, htmx, failures -------------------------------------------------------------
+
+def test_a_waiting_message_is_shown_once_and_not_kept(client, alice, course, lab, sent):
+    submit(alice, lab, [("app.yaml", GOOD)], run=False)  # still being graded
+    client.force_login(alice)
+    url = reverse("lab", args=[course.slug, lab.slug])
+    read(client, url)
+    response = client.post(reverse("lab-submit", args=[course.slug, lab.slug]),
+                           {"paste": GOOD.decode()}, follow=True)
+    assert "still being graded" in response.content.decode()  # the refusal, on the lab page
+    assert "still being graded" not in read(client, url)  # once
+
+
+def test_a_cache_outage_renders_the_page(client, alice, course):
+    client.force_login(alice)
+    with mock.patch.object(page_cache, "_store") as store:
+        store.return_value.get_many.side_effect = ConnectionError("redis down")
+        assert course.title in read(client, course_url(course))
+
+
+def test_htmx_requests_are_never_stored(client, alice, lab, sent):
+    submission = submit(alice, lab, [("app.yaml", GOOD)], run=False)
+    client.force_login(alice)
+    client.get(submission.get_absolute_url(), headers={"HX-Request": "true"})
+    from django.core.cache import caches
+
+    assert not [k for k in caches["default"]._cache if ":page:" in k]
+
+
+# --- every model is classified ----------------------------------------------------------
+
+def test_every_model_with_a_user_says_whose_pages_it_changes():
+    user_model = get_user_model()
+    missing = []
+    for label in page_cache.WATCHED_APPS:
+        for model in apps.get_app_config(label).get_models():
+            owned = {f.related_model for f in model._meta.fields if isinstance(f, models.ForeignKey)}
+            refers = {m._meta.label_lower for m in owned if m is not None}
+            if (user_model in owned or refers & set(page_cache.OWNERS)) and \
+                    model._meta.label_lower not in page_cache.OWNERS:
+                missing.append(model._meta.label_lower)
+    assert missing == []
+
+
+def test_each_owner_path_resolves_to_the_user(alice, lab, sent):
+    submission = submit(alice, lab, [("app.yaml", GOOD)])
+    result = submission.results.first()
+    assert page_cache.owner_of(submission) == alice.pk
+    fresh = type(result).objects.get(pk=result.pk)  # the parent not loaded: read by query
+    assert page_cache.owner_of(fresh) == alice.pk

@@ -1,0 +1,304 @@
+"""A student's pages, kept rendered until something they show changes (issue 17).
+
+A student's course page, lesson, dashboard, lab and quiz pages are read many times between two
+changes to what they show. Each page is stored rendered, per student and per URL, stamped with two
+generations: the student's own (changed by every write that concerns them: a lesson done, an
+answer saved, a submission graded) and everyone's (changed by every write that concerns all
+students: content loaded, a due date or a cohort edited by an instructor). A page is served from
+the cache only when both generations are still the ones it was rendered under, and only until it
+is due to change by the clock alone (a due date passing, an attempt's deadline: see
+`fresh_until`), at most PAGE_CACHE_SECONDS.
+
+Why this is safe to read under concurrent writes: the generations are read *before* the page is
+rendered and a writer changes them *after* its transaction commits (and once more right away, for
+writes outside any transaction). A page rendered from data older than a write therefore carries a
+generation that the write has already replaced, and is never served.
+
+Writes are seen in three ways, each enough on its own for what it covers:
+- every POST (PUT, PATCH, DELETE) by a signed-in user changes that user's generation, and a staff
+  user's changes everyone's (the admin: schedule, cohorts, rubric grades, content) — the
+  middleware below;
+- every save and delete of a model in `courses`, `grading` and the user model changes its owner's
+  generation (OWNERS) or everyone's — signals, for writes made outside a request (the grading
+  worker, the quiz's beat task, management commands);
+- code that writes with `QuerySet.update()` or raw SQL outside a student's request calls
+  `changed(user_id)` or `changed_for_all()` itself (grading/services.py, courses/quiz/services.py).
+
+Each page's CSRF token is stored as a placeholder and the reader's own token put in when served,
+so a page rendered in one browser works in another. Pages with a message waiting for the reader,
+htmx fragments and anything but a 200 are never stored. Without a cache shared by every process
+(no REDIS_URL: a worker in another process could not tell the web process), it is off.
+"""
+
+import functools
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import caches
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+ALL = "pagegen:all"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def enabled() -> bool:
+    return getattr(settings, "STUDENT_PAGE_CACHE", False)
+
+
+def _store():
+    return caches[getattr(settings, "STUDENT_PAGE_CACHE_ALIAS", "default")]
+
+
+def _user_key(user_id: int) -> str:
+    return f"pagegen:u:{user_id}"
+
+
+@functools.cache
+def csrf_placeholder() -> str:
+    """Stands for the reader's CSRF token in a stored page. Derived from SECRET_KEY, so every
+    process writes and recognises the same one and no page content can guess it."""
+    key = settings.SECRET_KEY.encode()
+    return "csrf-" + hmac.new(key, b"podium-page-cache-csrf", hashlib.sha256).hexdigest()
+
+
+# --- writes -------------------------------------------------------------------------------
+
+def _bump(keys: list[str]) -> None:
+    try:
+        _store().set_many({key: secrets.token_hex(8) for key in keys}, timeout=None)
+    except Exception:  # a cache outage must not fail the write; pages age out in PAGE_CACHE_SECONDS
+        log.exception("page cache: could not mark %s changed", keys)
+
+
+def _changed(keys: list[str]) -> None:
+    if not enabled():
+        return
+    _bump(keys)  # now: a write outside a transaction, and tests (whose transaction never commits)
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        # …and again once the data is visible: a page rendered between the two bumps read the
+        # old data under the first bump's generation.
+        transaction.on_commit(lambda: _bump(keys))
+
+
+def changed(*user_ids: int | None) -> None:
+    """What these users' pages show has changed (or will, when the current transaction commits)."""
+    keys = [_user_key(uid) for uid in user_ids if uid is not None]
+    if keys:
+        _changed(keys)
+
+
+def changed_for_all() -> None:
+    """What every student's pages show has changed (content, a cohort's schedule, a rule)."""
+    _changed([ALL])
+
+
+# --- reads --------------------------------------------------------------------------------
+
+def fresh_until(request: HttpRequest, when) -> None:
+    """The page being rendered changes by the clock alone at `when` (an aware datetime): a due
+    date passing, an attempt's deadline. It is not served from the cache after that."""
+    if when is None:
+        return
+    stamp = when.timestamp()
+    current = getattr(request, "_page_fresh_until", None)
+    if current is None or stamp < current:
+        request._page_fresh_until = stamp
+
+
+def _eligible(request: HttpRequest) -> bool:
+    if not enabled() or request.method not in ("GET", "HEAD") or request.headers.get("HX-Request"):
+        return False
+    if not request.user.is_authenticated:
+        return False
+    return not len(get_messages(request))  # a waiting message is shown once: render it afresh
+
+
+def _page_key(request: HttpRequest) -> str:
+    # The active zone is part of the page: every date on it is printed in the reader's zone.
+    raw = f"{request.get_full_path()}|{timezone.get_current_timezone_name()}"
+    return f"page:{request.user.pk}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
+
+
+def _generations(store, found: dict, user_key: str) -> tuple[str, str]:
+    """The current generations, starting any that are missing (a new user, an evicted key)."""
+    current = []
+    for key in (user_key, ALL):
+        value = found.get(key)
+        if value is None:
+            value = secrets.token_hex(8)
+            if not store.add(key, value, timeout=None):
+                value = store.get(key)
+        current.append(value)
+    return current[0], current[1]
+
+
+def _with_token(request: HttpRequest, body: bytes) -> bytes:
+    placeholder = csrf_placeholder().encode()
+    if placeholder not in body:
+        return body
+    return body.replace(placeholder, get_token(request).encode())
+
+
+def student_page(view: Callable) -> Callable:
+    """Serve a signed-in student's GET from the cache while nothing it shows has changed. The
+    view runs only on a miss: a view with a side effect on GET must make its pages stale when
+    the effect writes (the lesson page's visit does) or bound them with `fresh_until`."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not _eligible(request):
+            return view(request, *args, **kwargs)
+        store, user_key, page_key = _store(), _user_key(request.user.pk), _page_key(request)
+        try:
+            found = store.get_many([user_key, ALL, page_key])
+            stamp = _generations(store, found, user_key)
+        except Exception:
+            log.exception("page cache: read failed, rendering")
+            return view(request, *args, **kwargs)
+        now = time.time()
+        entry = found.get(page_key)
+        if entry and entry["stamp"] == stamp and entry["until"] > now:
+            response = HttpResponse(_with_token(request, entry["body"]), content_type=entry["type"])
+            for name, value in entry["headers"]:
+                response.headers[name] = value
+            return response
+        request._page_cache_rendering = True
+        response = view(request, *args, **kwargs)
+        request._page_cache_rendering = False
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            _keep(store, request, page_key, stamp, response, now)
+        if not response.streaming:
+            response.content = _with_token(request, response.content)
+        return response
+
+    return wrapper
+
+
+# Headers a view sets that belong to the page (the middleware after the view adds the rest).
+_KEPT_HEADERS = ("Vary", "Cache-Control", "Content-Language")
+
+
+def _keep(store, request: HttpRequest, page_key: str, stamp, response: HttpResponse, now: float) -> None:
+    if getattr(get_messages(request), "_queued_messages", None):
+        return  # the view added a message and showed it: not for the next visit
+    until = min(now + settings.PAGE_CACHE_SECONDS, getattr(request, "_page_fresh_until", float("inf")))
+    if until <= now + 1:
+        return
+    entry = {"stamp": stamp, "until": until, "body": response.content,
+             "type": response.get("Content-Type", "text/html; charset=utf-8"),
+             "headers": [(name, response[name]) for name in _KEPT_HEADERS if response.has_header(name)]}
+    try:
+        store.set(page_key, entry, timeout=int(until - now) + 1)
+    except Exception:
+        log.exception("page cache: could not store %s", page_key)
+
+
+def csrf(request: HttpRequest) -> dict:
+    """Context processor: while a page is rendered for the cache, its CSRF token is the
+    placeholder (listed after Django's own csrf processor, so it wins)."""
+    if getattr(request, "_page_cache_rendering", False):
+        return {"csrf_token": csrf_placeholder()}
+    return {}
+
+
+class WritesMiddleware:
+    """After a POST (PUT, PATCH, DELETE) by a signed-in user: their pages are stale, and a staff
+    member's (the admin: schedules, cohorts, grades, content) makes everyone's stale."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method in UNSAFE_METHODS and enabled():
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                changed(user.pk)
+                if user.is_staff:
+                    changed_for_all()
+        return response
+
+
+# --- model writes -------------------------------------------------------------------------
+
+# Whose pages a row belongs to: the path from the row to its user's id. Every other model of
+# the apps in WATCHED_APPS concerns every student (content, cohorts, due dates, labs, rules).
+# tests/test_page_cache.py fails when a model with a user is missing here.
+OWNERS = {
+    "auth.user": "pk",
+    "courses.lessoncompletion": "user_id",
+    "courses.coursevisit": "user_id",
+    "courses.checklisttick": "user_id",
+    "courses.attempt": "user_id",
+    "courses.answer": "attempt__user_id",
+    "courses.enrollment": "student_id",
+    "courses.enrollmentevent": "student_id",
+    "courses.extension": "enrollment__student_id",
+    "grading.submission": "user_id",
+    "grading.submissionfile": "submission__user_id",
+    "grading.checkresult": "submission__user_id",
+    "grading.manualgrade": "submission__user_id",
+    "grading.digestsent": "user_id",
+    "grading.digestoptout": "user_id",
+}
+WATCHED_APPS = ("courses", "grading")
+
+
+def owner_of(instance) -> int | None:
+    """The id of the user a row belongs to, or None for a row that concerns everyone (or whose
+    parent is already gone: then everyone's pages are marked, to be safe)."""
+    path = OWNERS[instance._meta.label_lower]
+    if path == "pk":
+        return instance.pk
+    if "__" not in path:
+        return getattr(instance, path)
+    parent_name, rest = path.split("__", 1)
+    field = instance._meta.get_field(parent_name)
+    cached = field.get_cached_value(instance, default=None)
+    if cached is not None:
+        return getattr(cached, rest.split("__")[0])
+    parent_id = getattr(instance, field.attname)
+    return field.related_model._default_manager.filter(pk=parent_id).values_list(rest, flat=True).first()
+
+
+def _model_written(sender, instance, **kwargs) -> None:
+    if not enabled() or kwargs.get("raw"):
+        return
+    if sender._meta.label_lower in OWNERS:
+        owner = owner_of(instance)
+        if owner is not None:
+            changed(owner)
+            return
+    changed_for_all()
+
+
+def connect_model_signals() -> None:
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+    from django.db.models import signals
+
+    models = [get_user_model()]
+    for label in WATCHED_APPS:
+        models += list(apps.get_app_config(label).get_models())
+    for model in models:
+        uid = f"page_cache:{model._meta.label_lower}"
+        signals.post_save.connect(_model_written, sender=model, dispatch_uid=uid + ":save")
+        signals.post_delete.connect(_model_written, sender=model, dispatch_uid=uid + ":delete")
+    signals.m2m_changed.connect(_m2m_written, dispatch_uid="page_cache:m2m")
+
+
+def _m2m_written(sender, instance, **kwargs) -> None:
+    if enabled() and instance._meta.app_label in WATCHED_APPS:
+        changed_for_all()
