@@ -3,7 +3,10 @@
 The wall-clock figures of bench/pages.sh move with whatever else the machine runs; the CPU time
 one process spends on a request (Django test client, warm, same settings and databases as
 pages.sh) moves much less. Prints per page the median CPU ms, the queries it ran and the ratio
-floor/page (1.0 = as cheap as the floor). Run by `bench/pages.sh` with CPU=1, or on its own
+floor/page (1.0 = as cheap as the floor), for the page as served from the students' page cache
+(lms/page_cache.py: the usual case, a page read again with nothing changed) and "cold": rendered,
+as after any change that concerns the student (their generation is changed before each request,
+outside the timing). Run by `bench/pages.sh` with CPU=1, or on its own
 in pages.sh's environment:
   python bench/pages_setup.py | python bench/pages_cpu.py
 """
@@ -39,7 +42,11 @@ def main(assignments: str, runs: int = 200) -> None:
     client.cookies[settings.SESSION_COOKIE_NAME] = session
     client.cookies["csrftoken"] = csrf
     floor = None
-    print(f"{'page':<11} {'cpu_ms':>7} {'queries':>7} {'floor/page':>10}")
+    from lms import page_cache
+
+    user_id = client.session["_auth_user_id"]
+    print(f"{'page':<11} {'cpu_ms':>7} {'queries':>7} {'floor/page':>10}"
+          f" {'cold_ms':>8} {'cold_q':>6} {'floor/cold':>10}")
     for name in PAGES:
         path = values.get(name, "")
         if not path:
@@ -55,22 +62,33 @@ def main(assignments: str, runs: int = 200) -> None:
         for _ in range(20):
             response = hit()
         assert response.status_code == 200, (name, response.status_code)
-        queries: list[str] = []
-
-        def count(execute, sql, *args, queries=queries):
-            queries.append(sql)
-            return execute(sql, *args)
-
-        with connection.execute_wrapper(count):
-            hit()
-        times = []
-        for _ in range(runs):
-            started = time.process_time()
-            hit()
-            times.append(time.process_time() - started)
-        cpu = statistics.median(times) * 1000
+        cpu, count = measure(hit, runs)
         floor = floor or cpu
-        print(f"{name.lower():<11} {cpu:7.2f} {len(queries):7d} {floor / cpu:10.2f}")
+        line = f"{name.lower():<11} {cpu:7.2f} {count:7d} {floor / cpu:10.2f}"
+        if name not in ("FLOOR", "AUTOSAVE"):
+            cold, cold_count = measure(hit, runs, before=lambda: page_cache.changed(user_id))
+            line += f" {cold:8.2f} {cold_count:6d} {floor / cold:10.2f}"
+        print(line)
+
+
+def measure(hit, runs: int, before=lambda: None) -> tuple[float, int]:
+    """Median CPU ms of `hit` and the queries one hit runs; `before` runs untimed before each."""
+    queries: list[str] = []
+
+    def count(execute, sql, *args):
+        queries.append(sql)
+        return execute(sql, *args)
+
+    before()
+    with connection.execute_wrapper(count):
+        hit()
+    times = []
+    for _ in range(runs):
+        before()
+        started = time.process_time()
+        hit()
+        times.append(time.process_time() - started)
+    return statistics.median(times) * 1000, len(queries)
 
 
 if __name__ == "__main__":
