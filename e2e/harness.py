@@ -56,7 +56,9 @@ def server_env(var_dir: Path, port: int) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
     })
     if os.environ.get("E2E_REDIS_URL"):
-        env["REDIS_URL"] = os.environ["E2E_REDIS_URL"]
+        # The cache in the same Redis, named as its own (the chart's default): so the students'
+        # page cache is on, as deployed (lms/page_cache.py).
+        env["REDIS_URL"] = env["REDIS_CACHE_URL"] = os.environ["E2E_REDIS_URL"]
     env.pop("DEBUG", None)
     return env
 

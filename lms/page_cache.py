@@ -49,6 +49,7 @@ from django.utils import timezone
 log = logging.getLogger(__name__)
 
 ALL = "pagegen:all"
+SHARED_ALIAS = "content"  # per process: what {% shared_fragment %} keeps once for every reader
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -144,6 +145,25 @@ def _generations(store, found: dict, user_key: str) -> tuple[str, str]:
     return current[0], current[1]
 
 
+def _marker(key: str) -> bytes:
+    return f"<!--{csrf_placeholder()}:{key}-->".encode()
+
+
+def shared(request: HttpRequest | None, key: str, value: str) -> str:
+    """A fragment the same for every reader (`{% shared_fragment %}`): in a page rendered for the
+    cache, a marker that the fragment replaces when served (the copy stays small)."""
+    if request is None or not getattr(request, "_page_cache_rendering", False):
+        return value
+    request._page_shared[key] = value
+    return _marker(key).decode()
+
+
+def _with_shared(body: bytes, fragments: dict[str, str]) -> bytes:
+    for key, value in fragments.items():
+        body = body.replace(_marker(key), value.encode())
+    return body
+
+
 def _with_token(request: HttpRequest, body: bytes) -> bytes:
     placeholder = csrf_placeholder().encode()
     if placeholder not in body:
@@ -169,21 +189,34 @@ def student_page(view: Callable) -> Callable:
             return view(request, *args, **kwargs)
         now = time.time()
         entry = found.get(page_key)
-        if entry and entry["stamp"] == stamp and entry["until"] > now:
-            response = HttpResponse(_with_token(request, entry["body"]), content_type=entry["type"])
+        fragments = _shared_fragments(entry) if entry else None
+        if entry and entry["stamp"] == stamp and entry["until"] > now and fragments is not None:
+            body = _with_shared(entry["body"], fragments)
+            response = HttpResponse(_with_token(request, body), content_type=entry["type"])
             for name, value in entry["headers"]:
                 response.headers[name] = value
             return response
-        request._page_cache_rendering = True
+        request._page_cache_rendering, request._page_shared = True, {}
         response = view(request, *args, **kwargs)
         request._page_cache_rendering = False
-        if response.status_code == 200 and not response.streaming and not response.cookies:
+        if response.streaming:
+            return response
+        if response.status_code == 200 and not response.cookies:
             _keep(store, request, page_key, stamp, response, now)
-        if not response.streaming:
-            response.content = _with_token(request, response.content)
+        response.content = _with_token(request, _with_shared(response.content, request._page_shared))
         return response
 
     return wrapper
+
+
+def _shared_fragments(entry: dict) -> dict[str, str] | None:
+    """The shared fragments a stored page needs, from this process's content cache; None when one
+    is missing here (another process rendered the page): then the page is rendered again."""
+    keys = entry.get("shared") or []
+    if not keys:
+        return {}
+    found = caches[SHARED_ALIAS].get_many(keys)
+    return found if len(found) == len(keys) else None
 
 
 # Headers a view sets that belong to the page (the middleware after the view adds the rest).
@@ -196,7 +229,7 @@ def _keep(store, request: HttpRequest, page_key: str, stamp, response: HttpRespo
     until = min(now + settings.PAGE_CACHE_SECONDS, getattr(request, "_page_fresh_until", float("inf")))
     if until <= now + 1:
         return
-    entry = {"stamp": stamp, "until": until, "body": response.content,
+    entry = {"stamp": stamp, "until": until, "body": response.content, "shared": list(request._page_shared),
              "type": response.get("Content-Type", "text/html; charset=utf-8"),
              "headers": [(name, response[name]) for name in _KEPT_HEADERS if response.has_header(name)]}
     try:

@@ -127,8 +127,11 @@ if REDIS_CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Students' pages kept rendered until what they show changes (lms/page_cache.py). Only with a
-# cache every process shares: a grading worker marks a student's pages changed from its own process.
-STUDENT_PAGE_CACHE = env_bool("STUDENT_PAGE_CACHE", bool(REDIS_CACHE_URL))
+# cache every process shares (a grading worker marks a student's pages changed from its own
+# process); by default only when the cache has a Redis of its own (REDIS_CACHE_URL, allkeys-lru:
+# the chart's default), as pages must not fill a broker's Redis that may not evict.
+# STUDENT_PAGE_CACHE=1 turns it on with a shared Redis, =0 off.
+STUDENT_PAGE_CACHE = bool(REDIS_CACHE_URL) and env_bool("STUDENT_PAGE_CACHE", bool(env("REDIS_CACHE_URL")))
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
 # Rendered content keyed by content hash: immutable, so each process keeps its own copy
 # instead of fetching ~100 KB from Redis on every lesson view.

@@ -72,19 +72,29 @@ def test_off_it_renders_every_time(client, alice, course, settings):
     assert len(queries) > 2
 
 
-def test_the_default_is_off_without_a_cache_every_process_shares(monkeypatch):
+@pytest.mark.parametrize(("environ", "on"), [
+    ({}, False),  # no shared cache: a worker could not tell the web processes
+    ({"STUDENT_PAGE_CACHE": "1"}, False),  # …whatever is asked
+    ({"REDIS_URL": "redis://broker/0"}, False),  # the broker's Redis, which must not evict
+    ({"REDIS_URL": "redis://broker/0", "STUDENT_PAGE_CACHE": "1"}, True),  # unless asked
+    ({"REDIS_URL": "redis://broker/0", "REDIS_CACHE_URL": "redis://cache/0"}, True),  # the chart's default
+    ({"REDIS_CACHE_URL": "redis://cache/0", "STUDENT_PAGE_CACHE": "0"}, False),
+])
+def test_on_by_default_only_with_a_cache_redis_of_its_own(monkeypatch, environ, on):
     import importlib
 
     from lms import settings as podium_settings
 
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.delenv("REDIS_CACHE_URL", raising=False)
-    monkeypatch.delenv("STUDENT_PAGE_CACHE", raising=False)
-    assert importlib.reload(podium_settings).STUDENT_PAGE_CACHE is False
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/9")
-    assert importlib.reload(podium_settings).STUDENT_PAGE_CACHE is True
-    monkeypatch.delenv("REDIS_URL")
-    importlib.reload(podium_settings)
+    for name in ("REDIS_URL", "REDIS_CACHE_URL", "STUDENT_PAGE_CACHE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    try:
+        assert importlib.reload(podium_settings).STUDENT_PAGE_CACHE is on
+    finally:
+        for name in environ:
+            monkeypatch.delenv(name)
+        importlib.reload(podium_settings)
 
 
 # --- never anyone else's ---------------------------------------------------------------------
@@ -310,3 +320,24 @@ def test_each_owner_path_resolves_to_the_user(alice, lab, sent):
     assert page_cache.owner_of(submission) == alice.pk
     fresh = type(result).objects.get(pk=result.pk)  # the parent not loaded: read by query
     assert page_cache.owner_of(fresh) == alice.pk
+
+
+# --- a lesson's article is kept once, not in each student's copy --------------------------------
+
+def test_a_cached_lesson_page_keeps_a_marker_for_the_article_and_serves_it_whole(client, alice, course):
+    from django.core.cache import caches
+
+    lesson = course.lessons.order_by("number").first()
+    url = lesson.get_absolute_url()
+    client.force_login(alice)
+    first = read(client, url)
+    (key,) = [k.split(":", 2)[2] for k in caches["default"]._cache if ":page:" in k]  # ":1:page:…"
+    entry = caches["default"].get(key)
+    assert entry["shared"] and b'id="lesson-body"' not in entry["body"]
+    second = read(client, url)
+    assert 'id="lesson-body"' in second and same(second, first)
+    caches["content"].clear()  # another process: its content cache has no article yet
+    third = read(client, url)
+    assert 'id="lesson-body"' in third and same(third, first)
+    assert page_cache.csrf_placeholder() not in third
+
