@@ -341,3 +341,13 @@ def test_a_cached_lesson_page_keeps_a_marker_for_the_article_and_serves_it_whole
     assert 'id="lesson-body"' in third and same(third, first)
     assert page_cache.csrf_placeholder() not in third
 
+
+
+def test_a_new_release_does_not_serve_the_previous_ones_pages(settings, tmp_path):
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "base.html"
+    page.write_text('<link href="/static/css/site.abc123.css">')
+    settings.BASE_DIR = tmp_path
+    before = page_cache.build_id.__wrapped__()
+    page.write_text('<link href="/static/css/site.def456.css">')
+    assert page_cache.build_id.__wrapped__() != before
