@@ -121,7 +121,7 @@ REDIS_URL = env("REDIS_URL")
 REDIS_CACHE_URL = env("REDIS_CACHE_URL") or REDIS_URL
 if REDIS_CACHE_URL:
     # Shared by all web processes, so sessions can be cached safely (read-through to the DB).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    CACHES = {"default": {"BACKEND": "lms.redis_cache.RedisCache",  # one client per pool: lms/redis_cache.py
                           "LOCATION": REDIS_CACHE_URL, "KEY_PREFIX": "podium"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
