@@ -3,17 +3,22 @@ providers that feed courses' dashboard and success criteria."""
 
 from __future__ import annotations
 
+import copy
 import datetime
-from dataclasses import dataclass
+import functools
+import threading
+from dataclasses import dataclass, field, replace
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.conf import settings
+from django.db import connection
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
 from courses.coursework import LabEntry
-from courses.models import Course
+from courses.models import Course, Lesson
 from courses.visibility import taught_by
 from grading.models import Lab, LabCheck, Submission
 
@@ -72,34 +77,124 @@ class LabStatus:
     active: bool
     awaiting: bool = False  # the checks passed; the manual rubric waits for the instructor
     graded: tuple | None = None  # (submission id, passed, when) of a manual grade posted lately
+    # The lab as course pages list it, but for its state: built once per content (the snapshot).
+    listed: LabEntry | None = field(default=None, repr=False, compare=False)
 
 
 def labs_with_status(user, course: Course) -> list[LabStatus]:
-    """Every lab of the course with the user's status: one query."""
-    # The lesson row carries its whole rendered body: never load it for a list.
-    labs = Lab.objects.filter(course=course).select_related("lesson").defer(
-        "instructions", "instructions_html", *LESSON_BODY_FIELDS).annotate(
-        points=Subquery(LabCheck.objects.filter(lab=OuterRef("pk")).order_by().values("lab")
-                        .annotate(total=Sum("points")).values("total")))
-    if user.is_authenticated:
-        mine = Submission.objects.filter(user=user, lab=OuterRef("pk"))
-        labs = labs.annotate(
-            has_passed=Exists(mine.filter(status=Status.PASSED)),
-            has_attempted=Exists(mine.exclude(status=Status.NOT_GRADED)),
-            has_active=Exists(mine.filter(status__in=Submission.ACTIVE)),
-            has_awaiting=Exists(mine.filter(status=Status.AWAITING)))
-        # The dashboard's "your instructor graded …" notice, in the same query.
-        graded = mine.filter(graded_at__gte=timezone.now() - GRADE_NOTICE_DAYS).order_by("-graded_at")
-        labs = labs.annotate(graded_id=Subquery(graded.values("pk")[:1]),
-                             graded_passed=Subquery(graded.values("passed")[:1]),
-                             graded_when=Subquery(graded.values("graded_at")[:1]))
-    rows = []
-    for lab in labs:
-        graded_id = getattr(lab, "graded_id", None)
-        rows.append(LabStatus(lab, getattr(lab, "has_passed", False), getattr(lab, "has_attempted", False),
-                              getattr(lab, "has_active", False), getattr(lab, "has_awaiting", False),
-                              (graded_id, lab.graded_passed, lab.graded_when) if graded_id else None))
-    return rows
+    """Every lab of the course with the user's status: one query.
+
+    One raw statement returns the labs' listed columns and, per lab, whether this user has a
+    passed, attempted, active or awaiting submission and their latest manual grade of the last
+    two weeks (building the same query with the ORM cost several times what PostgreSQL spends
+    running it). The Lab and Lesson objects come from a per-process snapshot keyed by exactly
+    the columns they are built from, so a change to any of them shows on the next call; each
+    call gets its own copies of the labs (the lessons are shared: read them only)."""
+    params = _status_params(user, course)
+    with connection.cursor() as cursor:
+        cursor.execute(_status_sql(connection.vendor), params)
+        rows = cursor.fetchall()
+    snapshot = _lab_snapshot((course.slug, *(row[:_LAB_COLUMNS] for row in rows)))
+    statuses = []
+    for (lab, listed), row in zip(snapshot, rows, strict=True):
+        lab = copy.copy(lab)
+        lab.course = course  # its URL names the course: no query per lab
+        passed, attempted, active, awaiting, graded_id, graded_passed, graded_when = row[_LAB_COLUMNS:]
+        graded = (graded_id, bool(graded_passed), _aware(graded_when)) if graded_id else None
+        statuses.append(LabStatus(lab, bool(passed), bool(attempted), bool(active), bool(awaiting), graded,
+                                  listed))
+    return statuses
+
+
+# The columns a lab is listed with (the snapshot's key), then the user's status.
+# In the model's field order, as Model.from_db expects them.
+_LAB_FIELDS = tuple(f.attname for f in Lab._meta.concrete_fields if f.attname in {
+    "id", "slug", "title", "kind", "summary", "estimated_minutes", "lesson_id"})
+_LESSON_FIELDS = tuple(f.attname for f in Lesson._meta.concrete_fields if f.attname in {
+    "id", "number", "title"})
+_LAB_COLUMNS = len(_LAB_FIELDS) + len(_LESSON_FIELDS) + 1  # + points
+MAX_SNAPSHOTS = 64
+_snapshots: dict[tuple, tuple[tuple[Lab, LabEntry], ...]] = {}
+_lock = threading.Lock()  # gunicorn may run threads; eviction must not race an insert
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@functools.cache
+def _status_sql(vendor: str) -> str:  # noqa: ARG001 - the cache key: quoting is per backend
+    mine = f"FROM {_table(Submission)} s WHERE s.lab_id = l.id AND s.user_id = %s"
+    lab_columns = ", ".join(f"l.{connection.ops.quote_name(field)}" for field in _LAB_FIELDS)
+    lesson_columns = ", ".join(f"le.{connection.ops.quote_name(field)}" for field in _LESSON_FIELDS)
+    return (
+        f"SELECT {lab_columns}, {lesson_columns}, "  # noqa: S608 - table and column names only
+        f"(SELECT SUM(k.points) FROM {_table(LabCheck)} k WHERE k.lab_id = l.id), "
+        f"EXISTS(SELECT 1 {mine} AND s.status = %s), "
+        f"EXISTS(SELECT 1 {mine} AND NOT s.status = %s), "
+        f"EXISTS(SELECT 1 {mine} AND s.status IN ({', '.join(['%s'] * len(Submission.ACTIVE))})), "
+        f"EXISTS(SELECT 1 {mine} AND s.status = %s), "
+        "g.id, g.passed, g.graded_at "
+        f"FROM {_table(Lab)} l LEFT JOIN {_table(Lesson)} le ON le.id = l.lesson_id "
+        f"LEFT JOIN {_table(Submission)} g ON g.id = (SELECT s.id {mine} AND s.graded_at >= %s "
+        "ORDER BY s.graded_at DESC LIMIT 1) "
+        "WHERE l.course_id = %s ORDER BY le.number, l.slug"  # Lab.Meta.ordering, within one course
+    )
+
+
+def _status_params(user, course: Course) -> list:
+    me = user.pk if user.is_authenticated else None  # NULL matches no submission
+    since = connection.ops.adapt_datetimefield_value(timezone.now() - GRADE_NOTICE_DAYS)
+    return [me, Status.PASSED, me, Status.NOT_GRADED, me, *Submission.ACTIVE, me, Status.AWAITING,
+            me, since, course.pk]
+
+
+def _lab_snapshot(key: tuple) -> tuple[tuple[Lab, LabEntry], ...]:
+    """Each lab of the course (lesson attached, points annotated) and its entry as listed,
+    built from `key`: the course slug (the labs' URLs name it), then each lab's listed columns.
+    Built once per distinct content, per process."""
+    snapshot = _snapshots.get(key)
+    if snapshot is None:
+        course_slug, *rows = key
+        snapshot = tuple((lab, _listed(lab, course_slug)) for lab in map(_build_lab, rows))
+        with _lock:
+            while len(_snapshots) >= MAX_SNAPSHOTS:
+                _snapshots.pop(next(iter(_snapshots)))
+            _snapshots[key] = snapshot
+    return snapshot
+
+
+def _listed(lab: Lab, course_slug: str) -> LabEntry:
+    lesson = lab.lesson
+    return LabEntry(
+        slug=lab.slug, title=lab.title, kind=lab.kind, summary=lab.summary, minutes=lab.estimated_minutes,
+        points=lab.points or 0, lesson_number=lesson.number if lesson else None,
+        lesson_title=lesson.title if lesson else "", url=reverse("lab", args=[course_slug, lab.slug]))
+
+
+def _build_lab(row: tuple) -> Lab:
+    size = len(_LAB_FIELDS)
+    # The other fields are deferred (a query on access): the pages that list labs read none.
+    lab = Lab.from_db(connection.alias, _LAB_FIELDS, row[:size])
+    lesson = row[size:size + len(_LESSON_FIELDS)]
+    lab.lesson = Lesson.from_db(connection.alias, _LESSON_FIELDS, lesson) if lab.lesson_id else None
+    lab.points = float(row[-1]) if row[-1] is not None else None
+    return lab
+
+
+def _aware(value):
+    """A datetime from a raw cursor as the ORM returns it (SQLite's come naive, in UTC)."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if value is not None and settings.USE_TZ and timezone.is_naive(value):
+        value = timezone.make_aware(value, connection.timezone)
+    return value
+
+
+def forget_snapshots() -> None:
+    """For tests and benchmarks."""
+    with _lock:
+        _snapshots.clear()
 
 
 def passed_lab_slugs(user, course: Course) -> set[str]:
@@ -121,6 +216,8 @@ def _state(row: LabStatus) -> str:
 
 
 def _entry(row: LabStatus) -> LabEntry:
+    if row.listed is not None:
+        return replace(row.listed, state=_state(row))
     lab, lesson = row.lab, row.lab.lesson
     return LabEntry(
         slug=lab.slug, title=lab.title, kind=lab.kind, summary=lab.summary, minutes=lab.estimated_minutes,
