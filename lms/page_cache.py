@@ -234,6 +234,18 @@ def _shared_fragments(entry: dict) -> dict[str, str] | None:
     return found if len(found) == len(keys) else None
 
 
+def _within_budget(store, user_id: int) -> bool:
+    """At most PAGE_CACHE_MAX_PER_USER pages stored per user in PAGE_CACHE_SECONDS: URLs are the
+    reader's to make up (`/search/?q=…` has no end), and every stored page takes the cache's memory
+    from everyone else's sessions and pages. Past the budget, pages are rendered and not kept."""
+    key = f"pagecount:{user_id}"
+    store.add(key, 0, timeout=settings.PAGE_CACHE_SECONDS)
+    try:
+        return store.incr(key) <= settings.PAGE_CACHE_MAX_PER_USER
+    except ValueError:  # expired between the two calls: a new window
+        return True
+
+
 # Headers a view sets that belong to the page (the middleware after the view adds the rest).
 _KEPT_HEADERS = ("Vary", "Cache-Control", "Content-Language")
 
@@ -242,7 +254,7 @@ def _keep(store, request: HttpRequest, page_key: str, stamp, response: HttpRespo
     if getattr(get_messages(request), "_queued_messages", None):
         return  # the view added a message and showed it: not for the next visit
     until = min(now + settings.PAGE_CACHE_SECONDS, getattr(request, "_page_fresh_until", float("inf")))
-    if until <= now + 1:
+    if until <= now + 1 or not _within_budget(store, request.user.pk):
         return
     entry = {"stamp": stamp, "until": until, "body": response.content, "shared": list(request._page_shared),
              "type": response.get("Content-Type", "text/html; charset=utf-8"),

@@ -133,6 +133,8 @@ else:
 # STUDENT_PAGE_CACHE=1 turns it on with a shared Redis, =0 off.
 STUDENT_PAGE_CACHE = bool(REDIS_CACHE_URL) and env_bool("STUDENT_PAGE_CACHE", bool(env("REDIS_CACHE_URL")))
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+# Pages stored per student per PAGE_CACHE_SECONDS (a normal visit stores ~10; search URLs have no end).
+PAGE_CACHE_MAX_PER_USER = env_int("PAGE_CACHE_MAX_PER_USER", 60)
 # Rendered content keyed by content hash: immutable, so each process keeps its own copy
 # instead of fetching ~100 KB from Redis on every lesson view.
 CACHES["content"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",

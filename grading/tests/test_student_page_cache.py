@@ -351,3 +351,16 @@ def test_a_new_release_does_not_serve_the_previous_ones_pages(settings, tmp_path
     before = page_cache.build_id.__wrapped__()
     page.write_text('<link href="/static/css/site.def456.css">')
     assert page_cache.build_id.__wrapped__() != before
+
+
+def test_made_up_urls_cannot_fill_the_cache(client, alice, course, settings):
+    settings.PAGE_CACHE_MAX_PER_USER = 3
+    client.force_login(alice)
+    for word in ("pods", "nodes", "services", "ingress", "volumes"):
+        read(client, f"{reverse('search')}?q={word}")
+    from django.core.cache import caches
+
+    assert len([k for k in caches["default"]._cache if ":page:" in k]) == 3
+    with CaptureQueriesContext(connection) as queries:
+        read(client, f"{reverse('search')}?q=volumes")  # not kept: searched again
+    assert len(queries) > 2
