@@ -11,16 +11,16 @@ from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
 from courses.coursework import LabEntry
 from courses.models import Course, Lesson
+from courses.outline import course_snapshot
 from courses.visibility import taught_by
-from grading.models import Lab, LabCheck, Submission
+from grading.models import CheckResult, Lab, LabCheck, ManualGrade, ManualItem, Submission
 
 Status = Submission.Status
 GRADE_NOTICE_DAYS = datetime.timedelta(days=14)
@@ -30,30 +30,118 @@ LESSON_BODY_FIELDS = ("lesson__body_html", "lesson__toc", "lesson__objectives")
 
 
 def get_lab(course_slug: str, lab_slug: str) -> Lab:
-    """The one lookup for labs. Every lab is open to every signed-in student (like lessons)."""
-    # The page shows the lesson's number and title only: never load its rendered body.
-    labs = Lab.objects.select_related("course", "lesson").defer(*LESSON_BODY_FIELDS)
-    return get_object_or_404(labs, course__slug=course_slug, slug=lab_slug)
+    """The one lookup for labs. Every lab is open to every signed-in student (like lessons).
+
+    One raw statement (the ORM spent several times longer building it than reading it): the
+    lab's row, but for its instructions (read only if used: the lab page keeps them rendered per
+    process), and its course's content hash; the course and the lesson come from the course's
+    per-process snapshot (courses/outline.py), which that hash keys. The course is shared by
+    every request: read it only."""
+    found = list(Lab.objects.raw(_lab_sql(connection.vendor), [course_slug, lab_slug]))
+    if not found:
+        raise Http404("No Lab matches the given query.")
+    lab = found[0]
+    snapshot = course_snapshot(lab.course_id, lab.course_hash)
+    del lab.course_hash
+    lab.course = snapshot.course
+    if lab.lesson_id is None:
+        lab.lesson = None
+    elif lab.lesson_id in snapshot.lessons:
+        lab.lesson = snapshot.lesson(lab.lesson_id)  # its own copy, course attached
+    return lab  # (a lesson of another course, which the importer never makes: read on use)
+
+
+@functools.cache
+def _lab_sql(vendor: str) -> str:  # noqa: ARG001 - the cache key: quoting is per backend
+    q = connection.ops.quote_name
+    columns = ", ".join(f"l.{q(f.column)}" for f in Lab._meta.concrete_fields
+                        if f.attname not in ("instructions", "instructions_html"))
+    return (f"SELECT {columns}, c.{q('content_hash')} AS course_hash "  # noqa: S608 - names only
+            f"FROM {_table(Lab)} l JOIN {_table(Course)} c ON c.{q('id')} = l.{q('course_id')} "
+            f"WHERE c.{q('slug')} = %s AND l.{q('slug')} = %s")
 
 
 def get_submission_for(user, submission_id: int) -> Submission:
     """The one lookup for a submission page: a student sees only their own (404 otherwise, so
     ids of other students' submissions are not even confirmed to exist); staff see those the
     admin shows them (the cohort's instructor: the admin's "View on site" link)."""
-    submissions = Submission.objects.select_related("lab", "lab__course", "user").prefetch_related(
-        "results", Prefetch("manual_grades", queryset=_manual_grades()))
+    # The page shows neither the lab's instructions nor (to its owner) the submission's user.
+    submissions = Submission.objects.select_related("lab", "lab__course").defer(*LAB_TEXT_FIELDS)
     submission = submissions.filter(pk=submission_id, user=user).first()
     if submission is None and user.is_staff:
-        submission = visible_to_instructor(user, submissions).filter(pk=submission_id).first()
+        submission = visible_to_instructor(user, submissions.select_related("user")).filter(
+            pk=submission_id).first()
     if submission is None:
         raise Http404("No such submission")
     return submission
 
 
-def _manual_grades():
-    from grading.models import ManualGrade
+LAB_TEXT_FIELDS = ("lab__instructions", "lab__instructions_html")
 
-    return ManualGrade.objects.select_related("item")
+
+def results_of(submission: Submission) -> list[CheckResult]:
+    """The submission's check results in order. Raw: the ORM spent 4x longer building this
+    one-table query than reading it (issue 17)."""
+    return list(CheckResult.objects.raw(_results_sql(connection.vendor), [submission.pk]))
+
+
+@functools.cache
+def _results_sql(vendor: str) -> str:  # noqa: ARG001 - the cache key: quoting is per backend
+    q = connection.ops.quote_name
+    columns = ", ".join(q(f.column) for f in CheckResult._meta.concrete_fields)
+    return (f"SELECT {columns} FROM {_table(CheckResult)} "  # noqa: S608 - table and column names only
+            f"WHERE {q('submission_id')} = %s ORDER BY {q('position')}")
+
+
+def manual_grades_of(submission: Submission, content: LabContent) -> list[ManualGrade]:
+    """The instructor's grades of the rubric items, with their items: nothing to read (no
+    query) when the lab has no manual items."""
+    if not content.manual_items:
+        return []
+    return list(ManualGrade.objects.filter(submission=submission).select_related("item"))
+
+
+@dataclass(frozen=True)
+class LabContent:
+    """What the lab pages show of a lab's checks and manual rubric items: the same for every
+    student of one content version. Shared by every request of the process: read it only."""
+
+    checks: tuple[LabCheck, ...]
+    manual_items: tuple[ManualItem, ...]
+    version: str | None = None  # the lab's content hash, when kept for it (else read for one request)
+
+    @property
+    def manual_max(self) -> float:
+        """manual_grading.manual_max, without its query."""
+        return sum((item.points for item in self.manual_items), 0.0)
+
+
+_contents: dict[tuple[int, str], LabContent] = {}
+
+
+def lab_content(lab: Lab) -> LabContent:
+    """The lab's checks and manual items, kept per process by (lab, content hash). Only the
+    importer writes them (the admin shows them read-only), in the transaction that writes the
+    lab's hash, and the hash covers them (grading/services.py `_write_lab`), so the hash read
+    with the lab says which version they are. A lab without a hash is read every time."""
+    key = (lab.pk, lab.content_hash)
+    content = _contents.get(key) if lab.content_hash else None
+    if content is not None:
+        return content
+    if lab.content_hash:
+        # Only rows of this version, kept once it is known to be still the current one.
+        version = {"lab_id": lab.pk, "lab__content_hash": lab.content_hash}
+        content = LabContent(tuple(LabCheck.objects.filter(**version)),
+                             tuple(ManualItem.objects.filter(**version)), lab.content_hash)
+        if Lab.objects.filter(pk=lab.pk, content_hash=lab.content_hash).exists():
+            with _lock:
+                while len(_contents) >= MAX_CONTENTS:
+                    _contents.pop(next(iter(_contents)))
+                _contents[key] = content
+            return content
+    # No hash, or a newer version committed since the lab row was read: whatever is there now.
+    return LabContent(tuple(LabCheck.objects.filter(lab_id=lab.pk)),
+                      tuple(ManualItem.objects.filter(lab_id=lab.pk)))
 
 
 def submissions_of(user, lab: Lab) -> QuerySet[Submission]:
@@ -114,6 +202,7 @@ _LESSON_FIELDS = tuple(f.attname for f in Lesson._meta.concrete_fields if f.attn
     "id", "number", "title"})
 _LAB_COLUMNS = len(_LAB_FIELDS) + len(_LESSON_FIELDS) + 1  # + points
 MAX_SNAPSHOTS = 64
+MAX_CONTENTS = 512  # labs x versions (lab_content)
 _snapshots: dict[tuple, tuple[tuple[Lab, LabEntry], ...]] = {}
 _lock = threading.Lock()  # gunicorn may run threads; eviction must not race an insert
 
@@ -195,6 +284,7 @@ def forget_snapshots() -> None:
     """For tests and benchmarks."""
     with _lock:
         _snapshots.clear()
+        _contents.clear()
 
 
 def passed_lab_slugs(user, course: Course) -> set[str]:

@@ -191,19 +191,26 @@ def attempts_used(*, user, lab: Lab) -> int:
     return Submission.objects.filter(user=user, lab=lab, status__in=Submission.COUNTED).count()
 
 
-def rate_limit_retry_at(*, user, lab: Lab, now: datetime.datetime | None = None) -> datetime.datetime | None:
+def rate_limit_retry_at(*, user, lab: Lab, now: datetime.datetime | None = None,
+                        created: list[datetime.datetime] | None = None) -> datetime.datetime | None:
     """When the student may submit to this lab again, or None if they may now.
 
     GRADING_RATE_LIMIT allows `count` submissions per student and lab in any sliding window of
     `window` seconds. Every stored submission counts, whatever its result: each one cost a
-    worker its parse and checks, which is what the limit protects."""
+    worker its parse and checks, which is what the limit protects. `created`: when each of the
+    student's submissions to the lab was made, if the caller has read them all (the lab page's
+    history): then no query."""
     limit = conf.rate_limit()
     if limit is None:
         return None
     count, window = limit
     now = now or timezone.now()
-    recent = list(Submission.objects.filter(user=user, lab=lab, created_at__gt=now - datetime.timedelta(
-        seconds=window)).order_by("-created_at").values_list("created_at", flat=True)[:count])
+    since = now - datetime.timedelta(seconds=window)
+    if created is not None:
+        recent = sorted((when for when in created if when > since), reverse=True)[:count]
+    else:
+        recent = list(Submission.objects.filter(user=user, lab=lab, created_at__gt=since)
+                      .order_by("-created_at").values_list("created_at", flat=True)[:count])
     if len(recent) < count:
         return None
     # The count-th newest leaves the window first among those that fill it: then one slot frees.

@@ -4,6 +4,8 @@ submission (live status through htmx polling, then the report).
 Views check access, parse, call a service or selector, render. The submission page and its
 polled fragment come from one template (template partials)."""
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -35,21 +37,32 @@ def lab_list(request: HttpRequest, course_slug: str) -> HttpResponse:
 def _lab_page(request: HttpRequest, lab, form: SubmissionForm, status: int = 200) -> HttpResponse:
     history = list(selectors.submissions_of(request.user, lab))
     used = sum(1 for s in history if s.status in services.Submission.COUNTED)
-    retry_at = services.rate_limit_retry_at(user=request.user, lab=lab)
+    retry_at = services.rate_limit_retry_at(user=request.user, lab=lab,
+                                            created=[s.created_at for s in history])
     page_cache.fresh_until(request, retry_at)  # the form comes back then
+    content = selectors.lab_content(lab)
+    pod_security = conf.pod_security_for(lab)
+    sandbox_rules = _sandbox_rules(lab.ingress_domain, pod_security, conf.sandbox_denied_cidrs())
     return render(request, "grading/lab.html", {
         "lab": lab, "course": lab.course, "form": form, "history": history,
         "attempts_used": used,
         "attempts_left": max(lab.attempts_allowed - used, 0) if lab.attempts_allowed else None,
         "retry_at": retry_at,
-        "manual_items": list(lab.manual_items.all()),
-        "lab_checks": list(lab.checks.all()),
-        "pod_security": conf.pod_security_for(lab),
+        "manual_items": content.manual_items,
+        "lab_checks": content.checks,
+        "pod_security": pod_security,
         "kubernetes_version": KUBERNETES_VERSION,  # what intake validates against, never a copy
-        "sandbox_rules": describe_rules(SandboxPolicy(
-            ingress_domain=lab.ingress_domain, pod_security=conf.pod_security_for(lab),
-            denied_cidrs=conf.sandbox_denied_cidrs())),
+        "sandbox_rules": sandbox_rules,
+        # The lab's content as every student sees it (deliverable, instructions, checks, rules):
+        # rendered once per process, version and rules ({% shared_fragment %}); None: each time.
+        "content_key": f"{lab.pk}:{content.version}" if content.version else None,
     }, status=status)
+
+
+@functools.lru_cache(maxsize=64)
+def _sandbox_rules(ingress_domain: str, pod_security: str, denied_cidrs: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(describe_rules(SandboxPolicy(ingress_domain=ingress_domain, pod_security=pod_security,
+                                              denied_cidrs=denied_cidrs)))
 
 
 @login_required
@@ -88,15 +101,17 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
         # Nothing new: no swap, so the page's live region does not read the same line again.
         return HttpResponse(status=204)
     since = submission.started_at if submission.status == services.Status.RUNNING else submission.queued_at
-    results = list(submission.results.all())
+    results = selectors.results_of(submission)
+    content = selectors.lab_content(submission.lab)
     context = {
         "submission": submission, "lab": submission.lab, "course": submission.lab.course,
         "results": results, "has_live_results": any(r.is_live for r in results),
         # A refused submission's results are a preview (grading.pipeline.GradeReport.preview).
         "preview_score": sum(r.points for r in results), "preview_max": sum(r.max_points for r in results),
-        "manual_grades": list(submission.manual_grades.all()),
+        "manual_items": content.manual_items,
+        "manual_grades": selectors.manual_grades_of(submission, content),
         # Automatic + manual once the instructor grades the rubric (grading/manual_grading.py).
-        "final": (manual_grading.final_grade(submission)
+        "final": (manual_grading.final_grade(submission, content.manual_max)
                   if submission.status == services.Status.AWAITING or submission.graded_at else None),
         "since": since if submission.is_active else None, "state": state,
         "poll_seconds": POLL_SECONDS,
