@@ -10,9 +10,10 @@ import datetime
 import random
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import dateformat, timezone
 
 from courses import schedule
@@ -247,7 +248,104 @@ def autosave_targets(*, user, course_slug: str, attempt_id: int, key: str) -> tu
                .get(pk=attempt_id, user=user, quiz__course__slug=course_slug))
     question = (Question.objects.only("id", "quiz_id", "key", "kind", "options")
                 .filter(quiz_id=attempt.quiz_id, key=key).first())
+    if question is not None:
+        _remember_question(course_slug, question)
     return attempt, question
+
+
+# The questions autosave has met, per process: (course slug, key) -> a light Question (id,
+# quiz_id, key, kind, options), shared read-only. Questions change only on import, and
+# autosave_checked_write re-checks in its own statement that the row still has this kind and
+# these options, so a stale entry costs one pass through the checked path, never a wrong write.
+_autosave_questions: dict[tuple[str, str], Question] = {}
+_autosave_lock = threading.Lock()  # gunicorn may run threads; eviction must not race an insert
+MAX_AUTOSAVE_QUESTIONS = 4096
+
+
+def _remember_question(course_slug: str, question: Question) -> None:
+    with _autosave_lock:
+        while len(_autosave_questions) >= MAX_AUTOSAVE_QUESTIONS:
+            _autosave_questions.pop(next(iter(_autosave_questions)))
+        _autosave_questions[(course_slug, question.key)] = question
+
+
+def autosave_checked_write(*, user, course_slug: str, attempt_id: int, key: str, values: list[str],
+                           now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """Autosave in one SQL statement when everything checks out; returns when it was saved.
+
+    None means "not saved here": the caller goes through autosave_targets + attempt_save_answer,
+    which find out why (another student's attempt, a submitted or expired attempt, a question not
+    in the attempt, a malformed answer, a question this process has not met or whose row changed)
+    and answer accordingly. So this path only ever *adds* a way to succeed, under every check the
+    checked path makes:
+
+    - the answer is parsed by parse_response against the question's kind and options as this
+      process last read them, and the statement writes only if the row still has them;
+    - the statement writes only if the attempt is the user's own, belongs to the question's quiz
+      (which is the quiz of `course_slug`, see _autosave_checks), is open, is not past its
+      deadline (plus the grace) and drew the question;
+    - one statement (no transaction block): autocommit, a synchronous commit like any other.
+
+    The answer is upserted, or deleted when empty. Autosave is the busiest request in Podium;
+    the checked path costs four round trips and an ORM query build each.
+    """
+    question = _autosave_questions.get((course_slug, key))
+    if question is None:
+        return None
+    try:
+        response = parse_response(question, values)
+    except QuizError:
+        return None  # the checked path re-reads the question and says what is wrong
+    now = now or timezone.now()
+    checks, params = _autosave_checks(user=user, attempt_id=attempt_id, question=question, now=now)
+    qn = connection.ops.quote_name
+    answer = qn(Answer._meta.db_table)
+    with connection.cursor() as cursor:
+        if response is None:
+            cursor.execute(
+                f"DELETE FROM {answer} WHERE question_id = %s AND attempt_id = %s "  # noqa: S608 - table names only
+                f"AND EXISTS (SELECT 1 {checks})",
+                [question.pk, attempt_id, *params])
+        else:
+            # INSERT … SELECT … WHERE … ON CONFLICT: PostgreSQL and SQLite (which needs the WHERE).
+            cursor.execute(
+                f"INSERT INTO {answer} (attempt_id, question_id, response, saved_at, is_correct) "  # noqa: S608
+                f"SELECT a.id, q.id, %s, %s, NULL {checks} "
+                "ON CONFLICT (attempt_id, question_id) DO UPDATE "
+                "SET response = excluded.response, saved_at = excluded.saved_at",
+                [Answer._meta.get_field("response").get_db_prep_value(response, connection),
+                 connection.ops.adapt_datetimefield_value(now), *params])
+        return now if cursor.rowcount == 1 else None
+
+
+def _autosave_checks(*, user, attempt_id: int, question: Question,
+                     now: datetime.datetime) -> tuple[str, list]:
+    """FROM … WHERE of the attempt `a` and question `q` an autosave may write, with its params.
+
+    The course in the URL is checked by `q.quiz_id = a.quiz_id`: the question was remembered
+    under the course's slug by autosave_targets, which found it in that course's quiz, and a
+    course's slug and a quiz's course never change (load_course keys courses by slug; both are
+    read-only in the admin). Joining quiz and course here doubled PostgreSQL's planning time."""
+    qn = connection.ops.quote_name
+    json_param = Question._meta.get_field("options").get_db_prep_value  # JSON in both databases
+    if connection.vendor == "postgresql":  # jsonb: compared by value
+        same_options, drawn = "q.options = %s", "a.question_keys @> %s"
+        drawn_param = json_param([question.key], connection)
+    else:  # SQLite stores JSON as text
+        same_options = "json(q.options) = json(%s)"
+        drawn = "EXISTS (SELECT 1 FROM json_each(a.question_keys) WHERE json_each.value = %s)"
+        drawn_param = question.key
+    sql = (
+        f"FROM {qn(Attempt._meta.db_table)} a JOIN {qn(Question._meta.db_table)} q "  # noqa: S608 - table names only
+        "ON q.id = %s AND q.quiz_id = a.quiz_id "
+        "WHERE a.id = %s AND a.user_id = %s AND a.status = %s "
+        "AND (a.deadline IS NULL OR a.deadline >= %s) "
+        f"AND q.key = %s AND q.kind = %s AND {same_options} AND {drawn}"
+    )
+    params = [question.pk, attempt_id, user.pk, Attempt.Status.OPEN,
+              connection.ops.adapt_datetimefield_value(now - DEADLINE_GRACE),
+              question.key, question.kind, json_param(question.options, connection), drawn_param]
+    return sql, params
 
 
 def attempt_save_answer(*, attempt: Attempt, question: Question, values: list[str],
