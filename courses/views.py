@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from courses import progress, services
+from courses import course_page, progress, schedule, services
 from courses import search as course_search
 from courses.lesson_page import lesson_page
 from courses.models import ChecklistTick, Course, Enrollment, Lesson
 from courses.outline import course_outline
+from courses.templatetags.due_dates import student_due_rows
 from lms import page_cache
 
 
@@ -45,13 +46,20 @@ def home(request: HttpRequest) -> HttpResponse:
 @page_cache.student_page
 def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
     """Open to everyone: signed out, it is the course's preview (labs listed without status)."""
-    course = get_object_or_404(Course, slug=course_slug)
+    course = get_object_or_404(Course.objects.select_related("quiz"), slug=course_slug)
     course_progress = progress.course_progress(request.user, course)
+    # The reader's due dates, once (page_cache.fresh_until included), from what was read above.
+    due = student_due_rows(request, course, done=progress.done_keys(course_progress))
+    signed_in = request.user.is_authenticated
+    checklists = progress.checklists(request.user, course_progress)  # rendered by course_page
     return render(request, "courses/course.html", {
         "course": course,
         "progress": course_progress,
-        "checklists": progress.checklists(request.user, course_progress),
+        "checklist_items": course_page.checklist_items(request, course, checklists),
         "preview_lesson": course_progress.lessons[0] if course_progress.lessons else None,
+        "lesson_rows": course_page.lesson_rows(course_progress, signed_in, due),
+        "lab_cards": course_page.lab_cards(course_progress, signed_in, due),
+        "quiz_due": due.get(schedule.quiz_key(course)),
     })
 
 
@@ -132,6 +140,8 @@ def checklist_toggle(request: HttpRequest, course_slug: str, kind: str, key: str
 @page_cache.student_page
 def dashboard(request: HttpRequest) -> HttpResponse:
     rows = progress.dashboard(request.user)
+    for row in rows:  # each course's due dates, from what was read above ({% due_summary %} shows them)
+        student_due_rows(request, row.course, done=progress.done_keys(row))
     return render(request, "courses/dashboard.html", {
         "rows": rows,
         "nav_course": _nav_course(rows),

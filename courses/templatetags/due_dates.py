@@ -18,13 +18,18 @@ register = template.Library()
 
 
 def _rows(context, course) -> dict[str, schedule.StudentDue]:
-    request = context.get("request")
+    return student_due_rows(context.get("request"), course)
+
+
+def student_due_rows(request, course, done: set[str] | None = None) -> dict[str, schedule.StudentDue]:
+    """The reader's due dates by item key, read once per request and course; for views that
+    hand their rows to the template themselves (`done`: see schedule.student_due)."""
     user = getattr(request, "user", None)
     if course is None or user is None or not user.is_authenticated:
         return {}
     cache = request.__dict__.setdefault("_student_due", {})
     if course.pk not in cache:
-        cache[course.pk] = schedule.due_by_key(schedule.student_due(user, course))
+        cache[course.pk] = schedule.due_by_key(schedule.student_due(user, course, done=done))
         # The page says "overdue", "due soon", "closed" from the clock: a cached copy lasts until
         # the next of those changes (lms/page_cache.py).
         page_cache.fresh_until(request, schedule.next_change(cache[course.pk].values(), timezone.now()))

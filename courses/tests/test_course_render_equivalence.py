@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.shortcuts import render
+from django.test import Client
 from django.test.html import parse_html
 from django.urls import reverse
 from django.utils import timezone
@@ -93,11 +94,23 @@ def assert_same_page(client, url: str, before) -> str:
     old = before(request).content.decode()
     new_doc, old_doc = parse_html(CSRF.sub(r'\1"t"', new)), parse_html(CSRF.sub(r'\1"t"', old))
     if new_doc != old_doc:  # a readable diff of the two documents
-        import difflib
-        diff = "\n".join(difflib.unified_diff(str(old_doc).split("><"), str(new_doc).split("><"),
-                                              "before", "now", lineterm="", n=2))
-        pytest.fail(f"{url} differs from its rendering before:\n{diff[:6000]}")
+        pytest.fail(f"{url} differs from its rendering before:\n{diff(str(old_doc), str(new_doc), '><')}")
+    # The comparison above ignores whitespace next to tags: the text as read must keep its spaces.
+    if text(new) != text(old):
+        pytest.fail(f"{url}'s text differs from before:\n{diff(text(old), text(new), '. ')}")
     return new
+
+
+def text(html: str) -> str:
+    """The page's text with its spaces as a reader sees them (whitespace runs are one space)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", CSRF.sub("", html))).strip()
+
+
+def diff(old: str, new: str, split: str) -> str:
+    import difflib
+
+    return "\n".join(difflib.unified_diff(old.split(split), new.split(split), "before", "now",
+                                          lineterm="", n=2))[:6000]
 
 
 def course_page(client, course):
@@ -239,3 +252,46 @@ def test_dashboard_with_an_open_quiz_attempt(client, course):
     client.force_login(student)
     assert "Attempt in progress" in dashboard_page(client)
     course_page(client, course)
+
+
+# --- what is kept per process follows the content and the reader ------------------------------
+
+def test_kept_rows_follow_a_renamed_lab_and_a_ticked_item(client, course):
+    student = make_user("kept@example.com")
+    client.force_login(student)
+    course_page(client, course)  # the rows are kept now
+    Lab.objects.filter(course=course, slug="activity-2-ml-stack").update(title="Renamed <lab>")
+    prerequisite = course.details["prerequisites"][0]["key"]
+    client.post(reverse("checklist-toggle", args=[course.slug, "prerequisite", prerequisite]))
+    html = course_page(client, course)
+    assert "Renamed &lt;lab&gt;" in html
+    assert f'id="prerequisite-{prerequisite}" class="checklist-item is-ticked"' in html
+
+
+@pytest.mark.parametrize("page_cache", [True, False])
+def test_the_forms_carry_this_pages_csrf_token(course, settings, page_cache):
+    settings.STUDENT_PAGE_CACHE = page_cache  # kept pages write a placeholder the cache replaces
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("token@example.com"))
+    html = client.get(course.get_absolute_url()).content.decode()
+    prerequisite = course.details["prerequisites"][1]["key"]
+    token = re.search(rf'id="prerequisite-{prerequisite}".*?name="csrfmiddlewaretoken" value="([^"]+)"',
+                      html, re.S).group(1)
+    url = reverse("checklist-toggle", args=[course.slug, "prerequisite", prerequisite])
+    assert client.post(url, {"csrfmiddlewaretoken": token}).status_code == 302
+    assert client.post(url, {"csrfmiddlewaretoken": "x" * 64}).status_code == 403
+
+
+def test_course_page_and_dashboard_query_budgets(client, course, django_assert_num_queries):
+    student = make_user("budget@example.com")
+    attempt(student, course, 1, passed=False)
+    client.force_login(student)
+    client.get(course.get_absolute_url())
+    # session, user, course and quiz, lessons done, quiz attempts, labs with status, checklist
+    # ticks, due dates
+    with django_assert_num_queries(8):
+        client.get(course.get_absolute_url())
+    # session, user, courses, lessons done, visits, quiz attempts, labs with status, invitations,
+    # due dates
+    with django_assert_num_queries(9):
+        client.get(reverse("dashboard"))
