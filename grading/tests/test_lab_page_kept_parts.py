@@ -52,8 +52,8 @@ def test_lab_page_follows_a_new_version_of_the_lab(client, alice, lab, course_di
 
 
 def test_another_students_submission_stays_404(client, alice, bob, lab):
-    submission = Submission.objects.create(user=alice, lab=lab, status=Status.PASSED, queued_at=timezone.now(),
-                                           score=3, max_score=3, passed=True)
+    submission = Submission.objects.create(user=alice, lab=lab, status=Status.PASSED, score=3, max_score=3,
+                                           passed=True, queued_at=timezone.now())
     client.force_login(alice)
     read(client, submission.get_absolute_url())
     read(client, submission.get_absolute_url())  # warm: nothing of it kept for bob
