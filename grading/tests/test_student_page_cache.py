@@ -20,23 +20,12 @@ from django.utils import timezone
 
 from courses.models import Cohort, DueDate, Enrollment, Lesson
 from courses.schedule import lab_key
-from courses.tests.conftest import make_user
 from grading import services
 from grading.models import Submission
 from grading.tests.conftest import GOOD, submit
 from lms import page_cache
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alice(db):
-    return make_user("alice@example.com", first_name="Alice")
-
-
-@pytest.fixture
-def bob(db):
-    return make_user("bob@example.com", first_name="Bob")
 
 
 def read(client, url) -> str:
