@@ -28,10 +28,12 @@ def _empty_cache():
     from django.core.cache import caches
 
     from courses.outline import forget_snapshots
+    from lms.page_cache import forget_shared
 
     for cache in caches.all():
         cache.clear()
     forget_snapshots()
+    forget_shared()
 
 
 @pytest.fixture(autouse=True)

@@ -167,18 +167,34 @@ def _marker(key: str) -> bytes:
     return f"<!--{csrf_placeholder()}:{key}-->".encode()
 
 
+# The shared fragments this process has put in pages, encoded once, by key (which names the
+# content version: never stale). A served page takes them from here, a dict lookup, rather than
+# from the content cache, whose every read unpickles the ~140 KB article and encodes it again.
+MAX_SHARED = 256
+_shared_bytes: dict[str, bytes] = {}
+
+
 def shared(request: HttpRequest | None, key: str, value: str) -> str:
     """A fragment the same for every reader (`{% shared_fragment %}`): in a page rendered for the
     cache, a marker that the fragment replaces when served (the copy stays small)."""
     if request is None or not getattr(request, "_page_cache_rendering", False):
         return value
-    request._page_shared[key] = value
+    if key not in _shared_bytes:
+        if len(_shared_bytes) >= MAX_SHARED:
+            _shared_bytes.clear()  # old content versions; the current ones come back on their next render
+        _shared_bytes[key] = value.encode()
+    request._page_shared[key] = _shared_bytes[key]
     return _marker(key).decode()
 
 
-def _with_shared(body: bytes, fragments: dict[str, str]) -> bytes:
+def forget_shared() -> None:
+    """As a new process starts (tests)."""
+    _shared_bytes.clear()
+
+
+def _with_shared(body: bytes, fragments: dict[str, bytes]) -> bytes:
     for key, value in fragments.items():
-        body = body.replace(_marker(key), value.encode())
+        body = body.replace(_marker(key), value)
     return body
 
 
@@ -227,14 +243,11 @@ def student_page(view: Callable) -> Callable:
     return wrapper
 
 
-def _shared_fragments(entry: dict) -> dict[str, str] | None:
-    """The shared fragments a stored page needs, from this process's content cache; None when one
-    is missing here (another process rendered the page): then the page is rendered again."""
-    keys = entry.get("shared") or []
-    if not keys:
-        return {}
-    found = caches[SHARED_ALIAS].get_many(keys)
-    return found if len(found) == len(keys) else None
+def _shared_fragments(entry: dict) -> dict[str, bytes] | None:
+    """The shared fragments a stored page needs, from this process; None when one is missing here
+    (another process rendered the page, or this one forgot it): then the page is rendered again."""
+    found = {key: _shared_bytes.get(key) for key in entry.get("shared") or []}
+    return None if None in found.values() else found
 
 
 def _within_budget(store, user_id: int) -> bool:

@@ -23,6 +23,7 @@ Status = Submission.Status
 def cold():
     """Each test starts as a new process would: no snapshot, no shared fragment."""
     caches[page_cache.SHARED_ALIAS].clear()
+    page_cache.forget_shared()
     selectors.forget_snapshots()
     yield
     caches[page_cache.SHARED_ALIAS].clear()
