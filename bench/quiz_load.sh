@@ -9,6 +9,8 @@ PY=.venv/bin/python
 PORT=${PORT:-8766}
 export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/podium_bench}
 export REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/15}
+# The cache named as a Redis of its own, as the chart deploys it: the students' page cache is on.
+export REDIS_CACHE_URL=$REDIS_URL
 export SECRET_KEY=bench-only-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export DEBUG=0 SECURE_SSL=0 STATICFILES_MANIFEST=0 ALLOWED_HOSTS=127.0.0.1 LOG_LEVEL=WARNING
 
