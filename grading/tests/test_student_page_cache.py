@@ -233,7 +233,7 @@ def quiz_course_with_attempt(tmp_path):
 def test_a_page_showing_a_due_date_is_kept_only_until_it_passes(client, alice, course, lab):
     cohort = Cohort.objects.create(name="Spring", course=course, starts_on=datetime.date(2026, 3, 1))
     Enrollment.objects.create(cohort=cohort, student=alice)
-    due = timezone.now() + datetime.timedelta(minutes=30)
+    due = timezone.now() + datetime.timedelta(minutes=3)  # sooner than PAGE_CACHE_SECONDS
     DueDate.objects.create(cohort=cohort, item_key=lab_key(lab.slug), due_at=due)
     client.force_login(alice)
     url = reverse("lab", args=[course.slug, lab.slug])
@@ -354,3 +354,20 @@ def test_made_up_urls_cannot_fill_the_cache(client, alice, course, settings):
     with CaptureQueriesContext(connection) as queries:
         read(client, f"{reverse('search')}?q=volumes")  # not kept: searched again
     assert len(queries) > 2
+
+
+@pytest.mark.parametrize("page", ["course", "dashboard"])
+def test_course_page_and_dashboard_are_kept_only_until_a_due_date_passes(client, alice, course, lab, page):
+    cohort = Cohort.objects.create(name="Spring", course=course, starts_on=datetime.date(2026, 3, 1))
+    Enrollment.objects.create(cohort=cohort, student=alice)
+    due = timezone.now() + datetime.timedelta(minutes=3)  # sooner than PAGE_CACHE_SECONDS
+    DueDate.objects.create(cohort=cohort, item_key=lab_key(lab.slug), due_at=due)
+    client.force_login(alice)
+    url = course_url(course) if page == "course" else reverse("dashboard")
+    before = read(client, url)
+    with mock.patch("lms.page_cache.time.time", return_value=due.timestamp() - 60):
+        assert same(read(client, url), before)  # still kept a minute before
+    with mock.patch("lms.page_cache.time.time", return_value=due.timestamp() + 60), \
+         mock.patch("django.utils.timezone.now", return_value=due + datetime.timedelta(minutes=1)):
+        after = read(client, url)
+    assert not same(after, before)  # rendered again: overdue now
