@@ -85,15 +85,10 @@ def show_plan(course_id: int) -> None:
 
 def session_cookie(user) -> str:
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    from bench.accounts import signed_in_session
+
+    return f"{settings.SESSION_COOKIE_NAME}={signed_in_session(user).session_key}"
 
 
 def over_http(runs: int, workers: int, port: int, cookie: str, course_slug: str) -> list[float]:

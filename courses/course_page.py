@@ -8,7 +8,6 @@ the page adds only the reader's own state around it: done, the lab's state, thei
 checklist item has few states (ticked, verified, signed in): each is kept the same way.
 """
 
-import threading
 from dataclasses import dataclass, replace
 
 from django.middleware.csrf import get_token
@@ -19,10 +18,10 @@ from courses import schedule
 from courses.coursework import LabEntry, LabGroup
 from courses.progress import Checklists, CourseProgress
 from lms import page_cache
+from lms.memo import ProcessMemo
 
-MAX_FRAGMENTS = 4096  # rows of every content version a process serves; cleared when full
-_fragments: dict[tuple, SafeString] = {}
-_lock = threading.Lock()  # gunicorn may run threads: clearing must not race an insert
+MAX_FRAGMENTS = 4096  # rows of every content version a process serves
+_fragments: ProcessMemo = ProcessMemo(MAX_FRAGMENTS)
 
 
 @dataclass(frozen=True)
@@ -51,11 +50,7 @@ def _fragment(template: str, key: tuple, context: dict) -> SafeString:
     everything the template reads from the context)."""
     found = _fragments.get((template, key))
     if found is None:
-        found = SafeString(get_template(template).render(context))
-        with _lock:
-            if len(_fragments) >= MAX_FRAGMENTS:
-                _fragments.clear()
-            _fragments[(template, key)] = found
+        found = _fragments.remember((template, key), SafeString(get_template(template).render(context)))
     return found
 
 

@@ -9,11 +9,11 @@ on every request, so a change shows on the next request.
 """
 
 import copy
-import threading
 from dataclasses import dataclass
 from decimal import Decimal
 
 from courses.models import Course, Lesson
+from lms.memo import ProcessMemo
 
 # Bodies, summaries and course.yaml details stay in the database: pages that need them cache
 # their rendered fragments by content hash instead.
@@ -55,8 +55,7 @@ class CourseSnapshot:
         return lesson
 
 
-_snapshots: dict[tuple, CourseSnapshot] = {}
-_lock = threading.Lock()  # gunicorn may run threads; eviction must not race an insert
+_snapshots: ProcessMemo = ProcessMemo(MAX_SNAPSHOTS)  # (course id, content hash) -> CourseSnapshot
 
 
 def course_snapshot(course_id: int, content_hash: str) -> CourseSnapshot:
@@ -64,12 +63,9 @@ def course_snapshot(course_id: int, content_hash: str) -> CourseSnapshot:
     snapshot = _snapshots.get((course_id, content_hash))
     if snapshot is None:
         snapshot = _build(course_id)
-        with _lock:
-            while len(_snapshots) >= MAX_SNAPSHOTS:
-                _snapshots.pop(next(iter(_snapshots)))
-            # Keyed by the hash of what was read: an import that committed after the caller read
-            # its hash has built the newer version, which must not be filed under the older one.
-            _snapshots[(course_id, snapshot.course.content_hash)] = snapshot
+        # Keyed by the hash of what was read: an import that committed after the caller read
+        # its hash has built the newer version, which must not be filed under the older one.
+        _snapshots.remember((course_id, snapshot.course.content_hash), snapshot)
     return snapshot
 
 
@@ -92,5 +88,4 @@ def course_outline(course: Course) -> list[LessonRef]:
 
 def forget_snapshots() -> None:
     """For tests, which change rows behind the importer's back."""
-    with _lock:
-        _snapshots.clear()
+    _snapshots.clear()

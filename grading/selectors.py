@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import datetime
 import functools
-import threading
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from courses.models import Course, Lesson
 from courses.outline import course_snapshot
 from courses.visibility import taught_by
 from grading.models import CheckResult, Lab, LabCheck, ManualGrade, ManualItem, Submission
+from lms.memo import ProcessMemo
 
 Status = Submission.Status
 GRADE_NOTICE_DAYS = datetime.timedelta(days=14)
@@ -116,7 +116,7 @@ class LabContent:
         return sum((item.points for item in self.manual_items), 0.0)
 
 
-_contents: dict[tuple[int, str], LabContent] = {}
+_contents: ProcessMemo = ProcessMemo(512)  # (lab id, content hash) -> LabContent: labs x versions
 
 
 def lab_content(lab: Lab) -> LabContent:
@@ -134,11 +134,7 @@ def lab_content(lab: Lab) -> LabContent:
         content = LabContent(tuple(LabCheck.objects.filter(**version)),
                              tuple(ManualItem.objects.filter(**version)), lab.content_hash)
         if Lab.objects.filter(pk=lab.pk, content_hash=lab.content_hash).exists():
-            with _lock:
-                while len(_contents) >= MAX_CONTENTS:
-                    _contents.pop(next(iter(_contents)))
-                _contents[key] = content
-            return content
+            return _contents.remember(key, content)
     # No hash, or a newer version committed since the lab row was read: whatever is there now.
     return LabContent(tuple(LabCheck.objects.filter(lab_id=lab.pk)),
                       tuple(ManualItem.objects.filter(lab_id=lab.pk)))
@@ -202,9 +198,7 @@ _LESSON_FIELDS = tuple(f.attname for f in Lesson._meta.concrete_fields if f.attn
     "id", "number", "title"})
 _LAB_COLUMNS = len(_LAB_FIELDS) + len(_LESSON_FIELDS) + 1  # + points
 MAX_SNAPSHOTS = 64
-MAX_CONTENTS = 512  # labs x versions (lab_content)
-_snapshots: dict[tuple, tuple[tuple[Lab, LabEntry], ...]] = {}
-_lock = threading.Lock()  # gunicorn may run threads; eviction must not race an insert
+_snapshots: ProcessMemo = ProcessMemo(MAX_SNAPSHOTS)  # see _lab_snapshot
 
 
 def _table(model) -> str:
@@ -245,11 +239,8 @@ def _lab_snapshot(key: tuple) -> tuple[tuple[Lab, LabEntry], ...]:
     snapshot = _snapshots.get(key)
     if snapshot is None:
         course_slug, *rows = key
-        snapshot = tuple((lab, _listed(lab, course_slug)) for lab in map(_build_lab, rows))
-        with _lock:
-            while len(_snapshots) >= MAX_SNAPSHOTS:
-                _snapshots.pop(next(iter(_snapshots)))
-            _snapshots[key] = snapshot
+        snapshot = _snapshots.remember(key, tuple((lab, _listed(lab, course_slug))
+                                                  for lab in map(_build_lab, rows)))
     return snapshot
 
 
@@ -282,9 +273,8 @@ def _aware(value):
 
 def forget_snapshots() -> None:
     """For tests and benchmarks."""
-    with _lock:
-        _snapshots.clear()
-        _contents.clear()
+    _snapshots.clear()
+    _contents.clear()
 
 
 def passed_lab_slugs(user, course: Course) -> set[str]:

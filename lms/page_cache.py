@@ -47,6 +47,8 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
+from lms.memo import ProcessMemo
+
 log = logging.getLogger(__name__)
 
 ALL = "pagegen:all"
@@ -170,8 +172,7 @@ def _marker(key: str) -> bytes:
 # The shared fragments this process has put in pages, encoded once, by key (which names the
 # content version: never stale). A served page takes them from here, a dict lookup, rather than
 # from the content cache, whose every read unpickles the ~140 KB article and encodes it again.
-MAX_SHARED = 256
-_shared_bytes: dict[str, bytes] = {}
+_shared_bytes: ProcessMemo = ProcessMemo(256)
 
 
 def shared(request: HttpRequest | None, key: str, value: str) -> str:
@@ -179,11 +180,10 @@ def shared(request: HttpRequest | None, key: str, value: str) -> str:
     cache, a marker that the fragment replaces when served (the copy stays small)."""
     if request is None or not getattr(request, "_page_cache_rendering", False):
         return value
-    if key not in _shared_bytes:
-        if len(_shared_bytes) >= MAX_SHARED:
-            _shared_bytes.clear()  # old content versions; the current ones come back on their next render
-        _shared_bytes[key] = value.encode()
-    request._page_shared[key] = _shared_bytes[key]
+    encoded = _shared_bytes.get(key)
+    if encoded is None:
+        encoded = _shared_bytes.remember(key, value.encode())
+    request._page_shared[key] = encoded
     return _marker(key).decode()
 
 

@@ -10,7 +10,6 @@ import datetime
 import random
 import re
 import secrets
-import threading
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
@@ -22,6 +21,7 @@ from courses.models.quiz import pass_score
 from courses.quiz.answers import matches as command_matches
 from courses.quiz.files import normalise
 from lms import page_cache
+from lms.memo import ProcessMemo
 
 # Answers arriving this long after the deadline are still accepted: network latency, not cheating.
 DEADLINE_GRACE = datetime.timedelta(seconds=5)
@@ -257,16 +257,12 @@ def autosave_targets(*, user, course_slug: str, attempt_id: int, key: str) -> tu
 # quiz_id, key, kind, options), shared read-only. Questions change only on import, and
 # autosave_checked_write re-checks in its own statement that the row still has this kind and
 # these options, so a stale entry costs one pass through the checked path, never a wrong write.
-_autosave_questions: dict[tuple[str, str], Question] = {}
-_autosave_lock = threading.Lock()  # gunicorn may run threads; eviction must not race an insert
 MAX_AUTOSAVE_QUESTIONS = 4096
+_autosave_questions: ProcessMemo = ProcessMemo(MAX_AUTOSAVE_QUESTIONS)
 
 
 def _remember_question(course_slug: str, question: Question) -> None:
-    with _autosave_lock:
-        while len(_autosave_questions) >= MAX_AUTOSAVE_QUESTIONS:
-            _autosave_questions.pop(next(iter(_autosave_questions)))
-        _autosave_questions[(course_slug, question.key)] = question
+    _autosave_questions.remember((course_slug, question.key), question)
 
 
 def autosave_checked_write(*, user, course_slug: str, attempt_id: int, key: str, values: list[str],

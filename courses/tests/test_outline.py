@@ -11,7 +11,7 @@ def test_snapshots_are_shared_per_content_version_and_bounded(course, monkeypatc
     assert "body_html" in first.lessons[first.outline[0].pk].get_deferred_fields()
     assert "word_count" not in first.lessons[first.outline[0].pk].get_deferred_fields()
 
-    monkeypatch.setattr(outline, "MAX_SNAPSHOTS", 2)
+    monkeypatch.setattr(outline._snapshots, "size", 2)
     outline.forget_snapshots()
     outline._snapshots.update({(0, "old"): first, (1, "older"): first})
     assert outline.course_snapshot(course.pk, course.content_hash) is not first  # rebuilt

@@ -220,7 +220,7 @@ def test_csrf_is_still_checked(quiz_course, attempt, alice):
 
 
 def test_memory_stays_bounded(quiz_course, attempt, monkeypatch):
-    monkeypatch.setattr(quiz_service, "MAX_AUTOSAVE_QUESTIONS", 2)
+    monkeypatch.setattr(quiz_service._autosave_questions, "size", 2)
     for key in DRAWN:
         quiz_service.autosave_targets(user=attempt.user, course_slug=quiz_course.slug,
                                       attempt_id=attempt.pk, key=key)
