@@ -270,13 +270,14 @@ def _keep(store, request: HttpRequest, page_key: str, stamp, response: HttpRespo
     if getattr(get_messages(request), "_queued_messages", None):
         return  # the view added a message and showed it: not for the next visit
     until = min(now + settings.PAGE_CACHE_SECONDS, getattr(request, "_page_fresh_until", float("inf")))
-    if until <= now + 1 or not _within_budget(store, request.user.pk):
+    if until <= now + 1:
         return
     entry = {"stamp": stamp, "until": until, "body": response.content, "shared": list(request._page_shared),
              "type": response.get("Content-Type", "text/html; charset=utf-8"),
              "headers": [(name, response[name]) for name in _KEPT_HEADERS if response.has_header(name)]}
-    try:
-        store.set(page_key, entry, timeout=int(until - now) + 1)
+    try:  # the budget's calls too: a cache outage while storing must not fail the rendered page
+        if _within_budget(store, request.user.pk):
+            store.set(page_key, entry, timeout=int(until - now) + 1)
     except Exception:
         log.exception("page cache: could not store %s", page_key)
 

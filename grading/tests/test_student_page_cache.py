@@ -371,3 +371,9 @@ def test_course_page_and_dashboard_are_kept_only_until_a_due_date_passes(client,
          mock.patch("django.utils.timezone.now", return_value=due + datetime.timedelta(minutes=1)):
         after = read(client, url)
     assert not same(after, before)  # rendered again: overdue now
+
+
+def test_a_cache_outage_while_storing_still_serves_the_rendered_page(client, alice, course):
+    client.force_login(alice)
+    with mock.patch.object(page_cache, "_within_budget", side_effect=ConnectionError("redis down")):
+        assert course.title in read(client, course_url(course))
