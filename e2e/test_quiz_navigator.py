@@ -109,3 +109,30 @@ def test_navigator_jumps_flags_and_the_submit_lists_what_is_left(page: Page, peo
         assert_accessible(page)
     page.get_by_role("link", name="All 25 questions").click()
     expect(page.locator("section.question")).to_have_count(25)
+
+
+def test_every_question_in_the_bank_fits_a_phone(page: Page, people, site):
+    """The draw is random, so the journey above sees 25 of the bank's questions; this attempt holds
+    all of them (long PromQL and kubectl options included), on the attempt page and the result."""
+    site.run_python(
+        "from django.utils import timezone\nfrom e2e.world import _user\n"
+        "from courses.models import Attempt, Quiz\n"
+        f"user = _user('olga', {people.password!r})\n"
+        "quiz = Quiz.objects.get(course__slug='kubernetes-fundamentals')\n"
+        "qs = list(quiz.questions.filter(active=True).order_by('position'))\n"
+        "Attempt.objects.filter(user=user).delete()\n"
+        "Attempt.objects.create(quiz=quiz, user=user, number=1, seed=1, question_keys=[q.key for q in qs],\n"
+        "    option_orders={q.key: [o['id'] for o in q.options] for q in qs}, max_score=len(qs),\n"
+        "    pass_score=len(qs), started_at=timezone.now())\n")
+    log_in(page, people.email("olga"), people.password)
+    _look(page, 390, "light")
+    page.goto(QUIZ)
+    page.get_by_role("link", name=re.compile("^Continue attempt")).first.click()
+    questions = page.locator("fieldset.question")
+    expect(questions.first).to_be_visible()
+    assert questions.count() > 25
+    _no_sideways_scroll(page)
+    page.get_by_role("button", name="Submit answers").click()
+    page.get_by_role("dialog").get_by_role("button", name="Submit anyway").click()
+    expect(page.locator("h1")).to_have_text(re.compile(r"^Attempt 1: "))
+    _no_sideways_scroll(page)
