@@ -136,8 +136,8 @@ def checklist_toggle(request: HttpRequest, course_slug: str, kind: str, key: str
                   {"course": course, "item": item, "kind": kind})
 
 
+@page_cache.student_page  # above login_required: a page from the cache loads no user
 @login_required
-@page_cache.student_page
 def dashboard(request: HttpRequest) -> HttpResponse:
     rows = progress.dashboard(request.user)
     for row in rows:  # each course's due dates, from what was read above ({% due_summary %} shows them)
@@ -168,8 +168,8 @@ def invitation_respond(request: HttpRequest, enrollment_id: int, answer: str) ->
     return redirect("dashboard")
 
 
+@page_cache.student_page  # above login_required: a page from the cache loads no user
 @login_required
-@page_cache.student_page
 def search(request: HttpRequest) -> HttpResponse:
     """Search the lessons (signed-in students only, like the lessons the results open).
     `?course=<slug>` keeps the search to one course, as the header box does on a course's pages."""

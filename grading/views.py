@@ -25,8 +25,8 @@ from lms import page_cache
 POLL_SECONDS = 1
 
 
+@page_cache.student_page  # above login_required: a page from the cache loads no user
 @login_required
-@page_cache.student_page
 def lab_list(request: HttpRequest, course_slug: str) -> HttpResponse:
     course = get_object_or_404(Course, slug=course_slug)
     labs = selectors.lab_entries(request.user, course)
@@ -65,8 +65,8 @@ def _sandbox_rules(ingress_domain: str, pod_security: str, denied_cidrs: tuple[s
                                               denied_cidrs=denied_cidrs)))
 
 
+@page_cache.student_page  # above login_required: a page from the cache loads no user
 @login_required
-@page_cache.student_page
 def lab_detail(request: HttpRequest, course_slug: str, lab_slug: str) -> HttpResponse:
     lab = selectors.get_lab(course_slug, lab_slug)
     return _lab_page(request, lab, SubmissionForm())
@@ -90,10 +90,10 @@ def lab_submit(request: HttpRequest, course_slug: str, lab_slug: str) -> HttpRes
     return redirect(submission)
 
 
-@login_required
 @never_cache
 @vary_on_headers("HX-Request")
-@page_cache.student_page  # the full page only: htmx polls are never stored
+@page_cache.student_page  # the full page only: htmx polls are never stored; above login_required
+@login_required
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = selectors.get_submission_for(request.user, submission_id)
     state = f"{submission.status}:{submission.stage}"

@@ -24,6 +24,11 @@ Writes are seen in three ways, each enough on its own for what it covers:
 - code that writes with `QuerySet.update()` or raw SQL outside a student's request calls
   `changed(user_id)` or `changed_for_all()` itself (grading/services.py, courses/quiz/services.py).
 
+A page served from the cache loads no user row and runs no query: the session names the user
+and the hash of their password it was verified with; the page was stored under that hash after
+Django verified the session, and the user's generation changes with every save of the user row
+(`_claimed_identity`). On a miss, `login_required` and the view check everything as usual.
+
 Each page's CSRF token is stored as a placeholder and the reader's own token put in when served,
 so a page rendered in one browser works in another. Pages with a message waiting for the reader,
 htmx fragments and anything but a 200 are never stored. Without a cache shared by every process
@@ -40,6 +45,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db import transaction
@@ -124,12 +130,35 @@ def fresh_until(request: HttpRequest, when) -> None:
         request._page_fresh_until = stamp
 
 
-def _eligible(request: HttpRequest) -> bool:
+def _claimed_identity(request: HttpRequest) -> tuple[int, str] | None:
+    """The user id and password-derived hash the request's session was signed in with, when the
+    page may come from the cache; read from the session alone, without loading the user.
+
+    Serving a stored page needs no user row: a page is stored only after a request with this
+    same session hash was verified by Django's `get_user` (active user, hash matching the
+    password), and the user's generation, which every save or delete of the user row changes
+    (password, is_active, deletion: `_model_written`), is still the one it was stored under.
+    The hash is part of the page's key, so a session signed in before a password change (its
+    hash no longer matches) never reads a page stored for a session signed in after it."""
     if not enabled() or request.method not in ("GET", "HEAD") or request.headers.get("HX-Request"):
-        return False
-    if not request.user.is_authenticated:
-        return False
-    return not len(get_messages(request))  # a waiting message is shown once: render it afresh
+        return None
+    session = request.session
+    try:
+        user_id, auth_hash = int(session[SESSION_KEY]), str(session[HASH_SESSION_KEY])
+        backend = session[BACKEND_SESSION_KEY]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if backend not in settings.AUTHENTICATION_BACKENDS or len(get_messages(request)):
+        return None  # a waiting message is shown once: render it afresh
+    return user_id, auth_hash
+
+
+def _verified_as(request: HttpRequest, identity: tuple[int, str]) -> bool:
+    """After rendering: Django's own check (`request.user`, loaded by now or here) found the
+    session valid, for the user and hash the page will be stored under."""
+    user = request.user
+    return (user.is_authenticated and user.pk == identity[0]
+            and request.session.get(HASH_SESSION_KEY) == identity[1])
 
 
 @functools.cache
@@ -146,10 +175,13 @@ def build_id() -> str:
     return digest.hexdigest()[:12]
 
 
-def _page_key(request: HttpRequest) -> str:
+def _page_key(request: HttpRequest, identity: tuple[int, str]) -> str:
     # The active zone is part of the page: every date on it is printed in the reader's zone.
-    raw = f"{build_id()}|{request.get_full_path()}|{timezone.get_current_timezone_name()}"
-    return f"page:{request.user.pk}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
+    # The session's hash is part of the key: a session from before a password change finds
+    # nothing. (A rotated SECRET_KEY needs nothing here: the session no longer decodes.)
+    user_id, auth_hash = identity
+    raw = f"{build_id()}|{request.get_full_path()}|{timezone.get_current_timezone_name()}|{auth_hash}"
+    return f"page:{user_id}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
 
 
 def _generations(store, found: dict, user_key: str) -> tuple[str, str]:
@@ -208,13 +240,17 @@ def _with_token(request: HttpRequest, body: bytes) -> bytes:
 def student_page(view: Callable) -> Callable:
     """Serve a signed-in student's GET from the cache while nothing it shows has changed. The
     view runs only on a miss: a view with a side effect on GET must make its pages stale when
-    the effect writes (the lesson page's visit does) or bound them with `fresh_until`."""
+    the effect writes (the lesson page's visit does) or bound them with `fresh_until`.
+
+    Put it above `login_required`: a page served from the cache loads no user (see
+    `_claimed_identity`), and on a miss `login_required` checks the session as always."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not _eligible(request):
+        identity = _claimed_identity(request)
+        if identity is None:
             return view(request, *args, **kwargs)
-        store, user_key, page_key = _store(), _user_key(request.user.pk), _page_key(request)
+        store, user_key, page_key = _store(), _user_key(identity[0]), _page_key(request, identity)
         try:
             found = store.get_many([user_key, ALL, page_key])
             stamp = _generations(store, found, user_key)
@@ -235,7 +271,7 @@ def student_page(view: Callable) -> Callable:
         request._page_cache_rendering = False
         if response.streaming:
             return response
-        if response.status_code == 200 and not response.cookies:
+        if response.status_code == 200 and not response.cookies and _verified_as(request, identity):
             _keep(store, request, page_key, stamp, response, now)
         response.content = _with_token(request, _with_shared(response.content, request._page_shared))
         return response
@@ -276,7 +312,7 @@ def _keep(store, request: HttpRequest, page_key: str, stamp, response: HttpRespo
              "type": response.get("Content-Type", "text/html; charset=utf-8"),
              "headers": [(name, response[name]) for name in _KEPT_HEADERS if response.has_header(name)]}
     try:  # the budget's calls too: a cache outage while storing must not fail the rendered page
-        if _within_budget(store, request.user.pk):
+        if _within_budget(store, request.user.pk):  # verified: the user the page is kept for
             store.set(page_key, entry, timeout=int(until - now) + 1)
     except Exception:
         log.exception("page cache: could not store %s", page_key)
@@ -377,5 +413,17 @@ def connect_model_signals() -> None:
 
 
 def _m2m_written(sender, instance, **kwargs) -> None:
-    if enabled() and instance._meta.app_label in WATCHED_APPS:
+    if not enabled():
+        return
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    if isinstance(instance, user_model):  # user.groups.add(…), user.user_permissions.set(…)
+        changed(instance.pk)
+    elif kwargs.get("model") is user_model:  # group.user_set.add(…): the users named
+        if kwargs.get("pk_set"):
+            changed(*kwargs["pk_set"])
+        else:  # group.user_set.clear() names nobody
+            changed_for_all()
+    elif instance._meta.app_label in WATCHED_APPS:
         changed_for_all()

@@ -28,8 +28,8 @@ def _get_own_attempt(request: HttpRequest, course_slug: str, attempt_id: int) ->
                              user=request.user, quiz__course__slug=course_slug)
 
 
+@page_cache.student_page  # above login_required: a page from the cache loads no user
 @login_required
-@page_cache.student_page
 def quiz_home(request: HttpRequest, course_slug: str) -> HttpResponse:
     quiz = _get_quiz(course_slug)
     attempts = list(Attempt.objects.filter(quiz=quiz, user=request.user))
@@ -61,8 +61,8 @@ def quiz_start(request: HttpRequest, course_slug: str) -> HttpResponse:
     return redirect("quiz-attempt", course_slug, attempt.pk)
 
 
+@page_cache.student_page  # above login_required: a page from the cache loads no user
 @login_required
-@page_cache.student_page
 def attempt_detail(request: HttpRequest, course_slug: str, attempt_id: int) -> HttpResponse:
     attempt = quiz_service.attempt_close_if_expired(_get_own_attempt(request, course_slug, attempt_id))
     quiz = attempt.quiz
