@@ -45,7 +45,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import HASH_SESSION_KEY
 from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db import transaction
@@ -53,6 +53,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
+from lms import session_auth
 from lms.memo import ProcessMemo
 
 log = logging.getLogger(__name__)
@@ -142,15 +143,10 @@ def _claimed_identity(request: HttpRequest) -> tuple[int, str] | None:
     hash no longer matches) never reads a page stored for a session signed in after it."""
     if not enabled() or request.method not in ("GET", "HEAD") or request.headers.get("HX-Request"):
         return None
-    session = request.session
-    try:
-        user_id, auth_hash = int(session[SESSION_KEY]), str(session[HASH_SESSION_KEY])
-        backend = session[BACKEND_SESSION_KEY]
-    except (KeyError, TypeError, ValueError):
-        return None
-    if backend not in settings.AUTHENTICATION_BACKENDS or len(get_messages(request)):
+    identity = session_auth.claimed(request)
+    if identity is None or len(get_messages(request)):
         return None  # a waiting message is shown once: render it afresh
-    return user_id, auth_hash
+    return identity
 
 
 def _verified_as(request: HttpRequest, identity: tuple[int, str]) -> bool:
@@ -328,13 +324,17 @@ def csrf(request: HttpRequest) -> dict:
 
 class WritesMiddleware:
     """After a POST (PUT, PATCH, DELETE) by a signed-in user: their pages are stale, and a staff
-    member's (the admin: schedules, cohorts, grades, content) makes everyone's stale."""
+    member's (the admin: schedules, cohorts, grades, content) makes everyone's stale. A view that
+    marked exactly whose pages changed sets `request.page_cache_marked` (the quiz autosave, which
+    does not load the user this would load)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
+        if getattr(request, "page_cache_marked", False):
+            return response  # the view marked exactly whose pages changed (the quiz autosave)
         if request.method in UNSAFE_METHODS and enabled():
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:

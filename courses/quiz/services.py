@@ -7,12 +7,14 @@ deadline, and a submit that happens once however many times it is asked for.
 """
 
 import datetime
+import logging
 import random
 import re
 import secrets
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import dateformat, timezone
 
 from courses import schedule
@@ -20,8 +22,10 @@ from courses.models import Answer, Attempt, Enrollment, Question, Quiz, QuizOver
 from courses.models.quiz import pass_score
 from courses.quiz.answers import matches as command_matches
 from courses.quiz.files import normalise
-from lms import page_cache
+from lms import page_cache, session_auth
 from lms.memo import ProcessMemo
+
+log = logging.getLogger(__name__)
 
 # Answers arriving this long after the deadline are still accepted: network latency, not cheating.
 DEADLINE_GRACE = datetime.timedelta(seconds=5)
@@ -265,7 +269,8 @@ def _remember_question(course_slug: str, question: Question) -> None:
     _autosave_questions.remember((course_slug, question.key), question)
 
 
-def autosave_checked_write(*, user, course_slug: str, attempt_id: int, key: str, values: list[str],
+def autosave_checked_write(*, user_id: int, course_slug: str, attempt_id: int, key: str, values: list[str],
+                           auth_hash: str | None = None,
                            now: datetime.datetime | None = None) -> datetime.datetime | None:
     """Autosave in one SQL statement when everything checks out; returns when it was saved.
 
@@ -280,7 +285,10 @@ def autosave_checked_write(*, user, course_slug: str, attempt_id: int, key: str,
     - the statement writes only if the attempt is the user's own, belongs to the question's quiz
       (which is the quiz of `course_slug`, see _autosave_checks), is open, is not past its
       deadline (plus the grace) and drew the question;
-    - one statement (no transaction block): autocommit, a synchronous commit like any other.
+    - one statement (no transaction block): autocommit, a synchronous commit like any other;
+    - with `auth_hash` (PostgreSQL; the caller has not loaded the user): the statement also makes
+      Django's session check, the user active and `auth_hash` their session auth hash
+      (lms/session_auth.py). Without it, the caller has verified `user_id` (request.user).
 
     The answer is upserted, or deleted when empty. Autosave is the busiest request in Podium;
     the checked path costs four round trips and an ORM query build each.
@@ -293,29 +301,49 @@ def autosave_checked_write(*, user, course_slug: str, attempt_id: int, key: str,
     except QuizError:
         return None  # the checked path re-reads the question and says what is wrong
     now = now or timezone.now()
-    checks, params = _autosave_checks(user=user, attempt_id=attempt_id, question=question, now=now)
+    checks, params = _autosave_checks(user_id=user_id, attempt_id=attempt_id, question=question, now=now,
+                                      auth_hash=auth_hash)
     qn = connection.ops.quote_name
     answer = qn(Answer._meta.db_table)
-    with connection.cursor() as cursor:
-        if response is None:
-            cursor.execute(
-                f"DELETE FROM {answer} WHERE question_id = %s AND attempt_id = %s "  # noqa: S608 - table names only
-                f"AND EXISTS (SELECT 1 {checks})",
-                [question.pk, attempt_id, *params])
-        else:
-            # INSERT … SELECT … WHERE … ON CONFLICT: PostgreSQL and SQLite (which needs the WHERE).
-            cursor.execute(
-                f"INSERT INTO {answer} (attempt_id, question_id, response, saved_at, is_correct) "  # noqa: S608
-                f"SELECT a.id, q.id, %s, %s, NULL {checks} "
-                "ON CONFLICT (attempt_id, question_id) DO UPDATE "
-                "SET response = excluded.response, saved_at = excluded.saved_at",
-                [Answer._meta.get_field("response").get_db_prep_value(response, connection),
-                 connection.ops.adapt_datetimefield_value(now), *params])
-        return now if cursor.rowcount == 1 else None
+    if response is None:
+        sql = (f"DELETE FROM {answer} WHERE question_id = %s AND attempt_id = %s "  # noqa: S608 - table names only
+               f"AND EXISTS (SELECT 1 {checks})")
+        params = [question.pk, attempt_id, *params]
+    else:
+        # INSERT … SELECT … WHERE … ON CONFLICT: PostgreSQL and SQLite (which needs the WHERE).
+        sql = (f"INSERT INTO {answer} (attempt_id, question_id, response, saved_at, is_correct) "  # noqa: S608
+               f"SELECT a.id, q.id, %s, %s, NULL {checks} "
+               "ON CONFLICT (attempt_id, question_id) DO UPDATE "
+               "SET response = excluded.response, saved_at = excluded.saved_at")
+        params = [Answer._meta.get_field("response").get_db_prep_value(response, connection),
+                  connection.ops.adapt_datetimefield_value(now), *params]
+    return now if _execute_idempotent(sql, params) == 1 else None
 
 
-def _autosave_checks(*, user, attempt_id: int, question: Question,
-                     now: datetime.datetime) -> tuple[str, list]:
+def _execute_idempotent(sql: str, params: list) -> int:
+    """Run a statement that may safely run twice (the upsert or delete above), without the
+    health check Django's CONN_HEALTH_CHECKS makes before a request's first query (a SELECT 1:
+    one round trip of the autosave's three); if the kept connection turns out dead, once more on
+    a new one, which is what the health check would have led to. Returns the rows affected."""
+    unchecked = not connection.health_check_done and not connection.in_atomic_block
+    if unchecked:
+        connection.health_check_done = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+    except (OperationalError, InterfaceError):
+        if not unchecked:
+            raise
+        log.warning("autosave: the kept database connection was dead; retrying on a new one")
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+
+def _autosave_checks(*, user_id: int, attempt_id: int, question: Question, now: datetime.datetime,
+                     auth_hash: str | None) -> tuple[str, list]:
     """FROM … WHERE of the attempt `a` and question `q` an autosave may write, with its params.
 
     The course in the URL is checked by `q.quiz_id = a.quiz_id`: the question was remembered
@@ -338,9 +366,16 @@ def _autosave_checks(*, user, attempt_id: int, question: Question,
         "AND (a.deadline IS NULL OR a.deadline >= %s) "
         f"AND q.key = %s AND q.kind = %s AND {same_options} AND {drawn}"
     )
-    params = [question.pk, attempt_id, user.pk, Attempt.Status.OPEN,
+    params = [question.pk, attempt_id, user_id, Attempt.Status.OPEN,
               connection.ops.adapt_datetimefield_value(now - DEADLINE_GRACE),
               question.key, question.kind, json_param(question.options, connection), drawn_param]
+    if auth_hash is not None:
+        if connection.vendor != "postgresql":
+            raise ValueError("the session check in SQL needs PostgreSQL")
+        user_table = qn(get_user_model()._meta.db_table)
+        check, check_params = session_auth.postgres_check("u", auth_hash)
+        sql += f" AND EXISTS (SELECT 1 FROM {user_table} u WHERE u.id = a.user_id AND {check})"  # noqa: S608
+        params += check_params
     return sql, params
 
 

@@ -4,12 +4,15 @@ Once a process has met a question, a save is one INSERT … SELECT … ON CONFLI
 WHERE checks the attempt's owner, course, status, deadline and drawn questions and that the
 question row still has the kind and options the answer was parsed against. Anything it does not
 write goes through the checked path, which answers 404 / 400 / 409 as before. Each hostile case
-here runs with the question already met, so it is the one-statement path that has to refuse."""
+here runs with the question already met, so it is the one-statement path that has to refuse.
+On PostgreSQL the statement also makes Django's session check (lms/session_auth.py: the user is
+not loaded), so a stale, deactivated or forged session must be refused by it too."""
 
 import datetime
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
@@ -63,13 +66,16 @@ def meet(client, course, attempt, key, *values):
 def test_a_save_of_a_met_question_is_one_statement(client, quiz_course, attempt, django_assert_num_queries):
     right_a, right_b = option("q-multi", 0), option("q-multi", 1)
     meet(client, quiz_course, attempt, "q-multi", right_a)
-    # session + user + the one statement (the checked path: session + user + attempt + question + upsert)
-    with django_assert_num_queries(3) as ctx:
+    # The session + the one statement, which on PostgreSQL also checks the session's user (no
+    # user row read: lms/session_auth.py); on SQLite the user is read first.
+    # (The checked path: session + user + attempt + question + upsert.)
+    expected = 2 if connection.vendor == "postgresql" else 3
+    with django_assert_num_queries(expected) as ctx:
         response = save(client, quiz_course, attempt, "q-multi", right_a, right_b)
     assert response.status_code == 200
     assert ctx.captured_queries[-1]["sql"].startswith('INSERT INTO "courses_answer"')
     assert saved(attempt, "q-multi") == [right_a, right_b]
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(expected):
         response = save(client, quiz_course, attempt, "q-multi")  # an empty answer clears
     assert response.status_code == 200
     assert not Answer.objects.filter(attempt=attempt).exists()
@@ -163,7 +169,7 @@ def test_a_question_not_in_the_attempt_is_refused(client, quiz_course, attempt):
     assert (quiz_course.slug, "q-beta-2") in quiz_service._autosave_questions
     assert not Answer.objects.exists()
     question = quiz_service._autosave_questions[(quiz_course.slug, "q-beta-2")]
-    assert quiz_service.autosave_checked_write(user=attempt.user, course_slug=quiz_course.slug,
+    assert quiz_service.autosave_checked_write(user_id=attempt.user.pk, course_slug=quiz_course.slug,
                                                attempt_id=attempt.pk, key="q-beta-2",
                                                values=[question.options[0]["id"]]) is None
     assert not Answer.objects.exists()
@@ -225,3 +231,93 @@ def test_memory_stays_bounded(quiz_course, attempt, monkeypatch):
         quiz_service.autosave_targets(user=attempt.user, course_slug=quiz_course.slug,
                                       attempt_id=attempt.pk, key=key)
     assert list(quiz_service._autosave_questions) == [(quiz_course.slug, k) for k in DRAWN[-2:]]
+
+
+# --- the session, checked inside the statement (PostgreSQL) -----------------------------------
+
+def met_single(client, quiz_course, attempt):
+    meet(client, quiz_course, attempt, "q-single", option("q-single", 0))
+    return reverse("quiz-save", args=[quiz_course.slug, attempt.pk])
+
+
+def test_a_session_from_before_a_password_change_saves_nothing(client, quiz_course, attempt, alice):
+    met_single(client, quiz_course, attempt)
+    alice.set_password("another-password-3377")
+    alice.save()
+    response = save(client, quiz_course, attempt, "q-single", option("q-single", 1))
+    assert response.status_code == 302 and "/login" in response["Location"]
+    assert saved(attempt, "q-single") == [option("q-single", 0)]
+
+
+def test_a_deactivated_students_session_saves_nothing(client, quiz_course, attempt, alice):
+    met_single(client, quiz_course, attempt)
+    alice.is_active = False
+    alice.save()
+    response = save(client, quiz_course, attempt, "q-single", option("q-single", 1))
+    assert response.status_code == 302
+    assert saved(attempt, "q-single") == [option("q-single", 0)]
+
+
+def test_a_session_naming_the_owner_without_their_password_hash_saves_nothing(client, quiz_course, attempt,
+                                                                                alice, bob):
+    """Say a session were made to name Alice's id with Bob's hash: the statement's check fails and
+    the ordinary check signs it out."""
+    from django.contrib.auth import SESSION_KEY
+
+    met_single(client, quiz_course, attempt)
+    mallory = Client()
+    mallory.force_login(bob)
+    session = mallory.session
+    session[SESSION_KEY] = str(alice.pk)
+    session.save()
+    response = save(mallory, quiz_course, attempt, "q-single", option("q-single", 1))
+    assert response.status_code == 302
+    assert saved(attempt, "q-single") == [option("q-single", 0)]
+
+
+def test_a_session_under_a_previous_secret_key_saves_the_ordinary_way(client, quiz_course, attempt, settings):
+    """SECRET_KEY rotated with the old one in SECRET_KEY_FALLBACKS: the statement's check (current
+    key only) does not match, Django's does and moves the session to the new key."""
+    met_single(client, quiz_course, attempt)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "rotated-" + settings.SECRET_KEY
+    response = save(client, quiz_course, attempt, "q-single", option("q-single", 1))
+    assert response.status_code == 200
+    assert saved(attempt, "q-single") == [option("q-single", 1)]
+
+
+def test_a_staff_members_autosave_marks_only_their_own_pages(client, quiz_course, attempt, alice):
+    from lms import page_cache
+
+    met_single(client, quiz_course, attempt)
+    alice.is_staff = True
+    alice.save()
+    with mock.patch.object(page_cache, "changed_for_all") as everyone, \
+            mock.patch.object(page_cache, "changed") as changed:
+        assert save(client, quiz_course, attempt, "q-single", option("q-single", 1)).status_code == 200
+    changed.assert_called_with(alice.pk)
+    everyone.assert_not_called()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dead_kept_connection_is_replaced_and_the_answer_saved(client, quiz_course, attempt):
+    """The autosave skips the health check's round trip: a kept connection the server has closed
+    (a restart, a failover) costs one retry on a new connection, not an error."""
+    from django.db import connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("terminates a PostgreSQL backend (set DATABASE_URL)")
+    met_single(client, quiz_course, attempt)
+    second = option("q-single", 1)
+    dead = connection.connection.info.backend_pid
+    killer = connections.create_connection("default")
+    try:
+        with killer.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [dead])
+    finally:
+        killer.close()
+    connection.health_check_done = False  # as at the start of a request on a kept connection
+    assert quiz_service.autosave_checked_write(user_id=attempt.user_id, course_slug=quiz_course.slug,
+                                               attempt_id=attempt.pk, key="q-single", values=[second])
+    assert connection.connection.info.backend_pid != dead
+    assert saved(attempt, "q-single") == [second]
