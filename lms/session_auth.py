@@ -11,7 +11,7 @@ statement instead: `postgres_check` is the same HMAC written in SQL (PostgreSQL'
 row is written only if the session is valid. Whatever the statement does not write goes the
 ordinary way (`request.user`, `login_required`), which signs the session out or says why:
 a session under a SECRET_KEY_FALLBACKS key, a backend other than ModelBackend, a deactivated user.
-tests/test_session_auth.py checks the SQL against Django's own hash (Hypothesis).
+lms/tests/test_session_auth.py checks the SQL against Django's own hash (Hypothesis).
 """
 
 import functools
