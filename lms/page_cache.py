@@ -45,7 +45,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import HASH_SESSION_KEY
 from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db import transaction
@@ -152,9 +151,8 @@ def _claimed_identity(request: HttpRequest) -> tuple[int, str] | None:
 def _verified_as(request: HttpRequest, identity: tuple[int, str]) -> bool:
     """After rendering: Django's own check (`request.user`, loaded by now or here) found the
     session valid, for the user and hash the page will be stored under."""
-    user = request.user
-    return (user.is_authenticated and user.pk == identity[0]
-            and request.session.get(HASH_SESSION_KEY) == identity[1])
+    return request.user.is_authenticated and request.user.pk == identity[0] \
+        and session_auth.claimed(request) == identity
 
 
 @functools.cache

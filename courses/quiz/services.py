@@ -325,21 +325,22 @@ def _execute_idempotent(sql: str, params: list) -> int:
     health check Django's CONN_HEALTH_CHECKS makes before a request's first query (a SELECT 1:
     one round trip of the autosave's three); if the kept connection turns out dead, once more on
     a new one, which is what the health check would have led to. Returns the rows affected."""
+    def run() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
     unchecked = not connection.health_check_done and not connection.in_atomic_block
     if unchecked:
         connection.health_check_done = True
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount
+        return run()
     except (OperationalError, InterfaceError):
         if not unchecked:
             raise
         log.warning("autosave: the kept database connection was dead; retrying on a new one")
         connection.close()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount
+        return run()
 
 
 def _autosave_checks(*, user_id: int, attempt_id: int, question: Question, now: datetime.datetime,
