@@ -24,6 +24,7 @@ from courses.quiz.answers import matches as command_matches
 from courses.quiz.files import normalise
 from lms import page_cache, session_auth
 from lms.memo import ProcessMemo
+from lms.prepared import prepared_cursor
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +327,7 @@ def _execute_idempotent(sql: str, params: list) -> int:
     one round trip of the autosave's three); if the kept connection turns out dead, once more on
     a new one, which is what the health check would have led to. Returns the rows affected."""
     def run() -> int:
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:  # parsed and planned once per connection (lms/prepared.py)
             cursor.execute(sql, params)
             return cursor.rowcount
 

@@ -321,3 +321,19 @@ def test_a_dead_kept_connection_is_replaced_and_the_answer_saved(client, quiz_co
                                                attempt_id=attempt.pk, key="q-single", values=[second])
     assert connection.connection.info.backend_pid != dead
     assert saved(attempt, "q-single") == [second]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="prepared statements are PostgreSQL's (set DATABASE_URL)")
+def test_the_statement_is_prepared_once_per_connection(client, quiz_course, attempt):
+    """PostgreSQL parses and plans the checked write once (lms/prepared.py): as text it cost more
+    than running it."""
+    meet(client, quiz_course, attempt, "q-single", option("q-single", 0))
+    for n in (1, 0, 1):
+        assert save(client, quiz_course, attempt, "q-single", option("q-single", n)).status_code == 200
+    assert saved(attempt, "q-single") == [option("q-single", 1)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements "
+                       "WHERE statement LIKE 'INSERT INTO %%courses_answer%%'")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert len(statements) == 1 and "$1" in statements[0]
