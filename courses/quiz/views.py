@@ -146,16 +146,16 @@ def attempt_save(request: HttpRequest, course_slug: str, attempt_id: int) -> Htt
     # The busiest request in Podium: one checked statement when all is well (see the service).
     # On PostgreSQL the statement also makes Django's session check, so the user is not loaded.
     saved_at, identity = None, session_auth.claimed_by_model_backend(request)
+    # This view marks whose pages changed itself: only the student's own show answers, and only
+    # when an answer was written (lms.page_cache.WritesMiddleware would load the user, and
+    # mark everyone's pages after a staff member's POST).
+    request.page_cache_marked = True
     in_sql = identity is not None and connection.vendor == "postgresql"
     if in_sql:
         saved_at = quiz_service.autosave_checked_write(user_id=identity[0], auth_hash=identity[1],
                                                        course_slug=course_slug, attempt_id=attempt_id,
                                                        key=key, values=values)
-        if saved_at is not None:
-            # Only the student's own pages show answers (a staff member's POST would mark
-            # everyone's: lms.page_cache.WritesMiddleware, which would load the user).
-            page_cache.changed(identity[0])
-            request.page_cache_marked = True
+        student_id = identity[0]
     if saved_at is None:
         # Anything else goes the long way, which says what is wrong, starting with the session.
         if not request.user.is_authenticated:
@@ -163,6 +163,8 @@ def attempt_save(request: HttpRequest, course_slug: str, attempt_id: int) -> Htt
         saved_at = _save_checked(request, course_slug, attempt_id, key, values, statement_tried=in_sql)
         if isinstance(saved_at, HttpResponse):
             return saved_at
+        student_id = request.user.pk
+    page_cache.changed(student_id)
     # What courses/quiz/_save_status.html renders on success, without the template engine.
     return HttpResponse(f"\nSaved {timezone.localtime(saved_at):%H:%M:%S}\n")
 
