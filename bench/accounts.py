@@ -6,10 +6,11 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 
 
-def bench_student():
-    """bench@podium.local, with a fresh random password nobody knows (sessions only)."""
-    user, _ = get_user_model().objects.get_or_create(
-        username="bench@podium.local", defaults={"email": "bench@podium.local"})
+def bench_student(number: int = 0):
+    """bench@podium.local (or bench-N@podium.local), with a fresh random password nobody knows
+    (sessions only)."""
+    email = f"bench-{number}@podium.local" if number else "bench@podium.local"
+    user, _ = get_user_model().objects.get_or_create(username=email, defaults={"email": email})
     user.set_password(os.urandom(16).hex())
     user.save()
     return user

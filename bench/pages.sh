@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every page a student hits on a normal visit, measured against Django's floor in one run.
-# gunicorn (sync workers) + PostgreSQL + Redis + wrk on this machine. The floor is a
-# login_required view rendering a one-line template (bench/urls.py, bench settings only): the
-# cheapest authenticated page on the same stack. It is measured before and after every page, and
+# gunicorn (sync workers) + PostgreSQL + Redis + wrk on this machine. The autosave is one student
+# per wrk connection, each saving their own answers (bench/pages_setup.py, bench/post.lua), as in
+# a quiz. The floor is a login_required view rendering a one-line template (bench/urls.py, bench
+# settings only): the cheapest authenticated page on the same stack. It is measured before and after every page, and
 # each page's req/s and p95 are compared with the mean of the floor on either side of it: these
 # VMs' speed drifts within minutes (the floor moved 850 -> 520 req/s within one run on
 # 2026-12-03), and a page compared with a floor measured ten minutes earlier measures the drift.
@@ -11,6 +12,9 @@
 #   DURATION=10s CONNECTIONS=16 WORKERS=3 bash bench/pages.sh
 #   PAGES="lesson dashboard" bash bench/pages.sh     # a subset (the floor is always measured)
 #   RUNS=3 bash bench/pages.sh                         # three runs in a row (the issue's "done when")
+#   WORKERS=2 THREADS=4 bash bench/pages.sh            # gthread workers, as deploy/gunicorn.conf.py
+#   AUTOSAVE_STUDENTS=0 bash bench/pages.sh            # the autosave as one student saving one answer
+#                                                      # from every connection (before 2026-12-03)
 #   CPU=1 bash bench/pages.sh                          # also each page's CPU time in process
 #                                                      # (bench/pages_cpu.py: steadier on a busy machine)
 set -euo pipefail
@@ -20,6 +24,7 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 CONNECTIONS=${CONNECTIONS:-16}
 WORKERS=${WORKERS:-3}
+THREADS=${THREADS:-1}
 PORT=${PORT:-8767}
 MIN_RATIO=${MIN_RATIO:-0.7}
 MAX_P95_RATIO=${MAX_P95_RATIO:-2}
@@ -40,6 +45,7 @@ export DEBUG=0 SECURE_SSL=0 STATICFILES_MANIFEST=0 ALLOWED_HOSTS=127.0.0.1,tests
 $PY bench/create_db.py
 $PY manage.py migrate --no-input -v0
 $PY manage.py load_course courses/content/kubernetes-fundamentals >/dev/null
+export AUTOSAVE_STUDENTS=${AUTOSAVE_STUDENTS:-$CONNECTIONS} AUTOSAVE_FILE=$(mktemp)
 SETUP=$($PY bench/pages_setup.py)
 eval "$SETUP"
 if [ "${CPU:-0}" = 1 ]; then
@@ -47,26 +53,32 @@ if [ "${CPU:-0}" = 1 ]; then
   echo "$SETUP" | $PY -W ignore bench/pages_cpu.py
 fi
 
-.venv/bin/gunicorn lms.wsgi:application --bind 127.0.0.1:$PORT --workers "$WORKERS" \
+.venv/bin/gunicorn lms.wsgi:application --bind 127.0.0.1:$PORT --workers "$WORKERS" --threads "$THREADS" \
   --log-level warning --access-logfile /dev/null >/tmp/podium-pages-bench.log 2>&1 &
 GUNICORN=$!
-trap 'kill $GUNICORN 2>/dev/null || true' EXIT
+trap 'kill $GUNICORN 2>/dev/null || true; rm -f "$AUTOSAVE_FILE"' EXIT
 for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.2; done
 
 RESULTS=$(mktemp)
-trap 'kill $GUNICORN 2>/dev/null || true; rm -f "$RESULTS"' EXIT
+trap 'kill $GUNICORN 2>/dev/null || true; rm -f "$RESULTS" "$AUTOSAVE_FILE"' EXIT
 
 measure() {  # name path [post]: one line "name rps p50 p95 p99 errors" into $RESULTS
-  local name=$1 path=$2 method=${3:-GET} script=bench/report.lua status
-  if [ "$method" = POST ]; then
+  local name=$1 path=$2 method=${3:-GET} script=bench/report.lua status checked=$2
+  if [ "$method" = POST ]; then  # the autosave: the bench student's save and each student's must answer 200
     script=bench/post.lua
     status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Cookie: $COOKIE" -H "X-CSRFToken: $CSRF" \
       --data "$AUTOSAVE_BODY" "http://127.0.0.1:$PORT$path")
+    while IFS=$'\t' read -r cookie csrf spath body _ && [ "$status" = 200 ]; do
+      [ -n "$cookie" ] || continue
+      status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Cookie: $cookie" -H "X-CSRFToken: $csrf" \
+        --data "$body" "http://127.0.0.1:$PORT$spath")
+      checked=$spath
+    done <"$AUTOSAVE_FILE"
   else
     status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" "http://127.0.0.1:$PORT$path")
   fi
-  [ "$status" = 200 ] || { echo "$name: $method $path answered $status" >&2; exit 1; }
-  export WRK_BODY=$AUTOSAVE_BODY WRK_CSRF=$CSRF
+  [ "$status" = 200 ] || { echo "$name: $method $checked answered $status" >&2; exit 1; }
+  export WRK_BODY=$AUTOSAVE_BODY WRK_CSRF=$CSRF WRK_STUDENTS=$AUTOSAVE_FILE WRK_THREADS=2
   wrk -t2 -c"$CONNECTIONS" -d"$WARMUP" -H "Cookie: $COOKIE" -s "$script" "http://127.0.0.1:$PORT$path" >/dev/null
   wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -H "Cookie: $COOKIE" -s "$script" "http://127.0.0.1:$PORT$path" \
     | grep '^RESULT' | sed -E 's/^RESULT requests=[0-9]+ rps=([0-9.]+) p50_ms=([0-9.]+) p95_ms=([0-9.]+) p99_ms=([0-9.]+) errors=([0-9]+)/\1 \2 \3 \4 \5/' \

@@ -10,6 +10,7 @@ import shlex
 import sys
 from pathlib import Path
 from unittest import mock
+from urllib.parse import urlencode
 
 import django
 
@@ -56,6 +57,31 @@ session = signed_in_session(user)
 csrf = os.urandom(16).hex()
 
 
+def autosave_students(count: int) -> list[str]:
+    """One line per student: cookie, CSRF token, autosave path and two bodies (two answers to
+    their attempt's first question, so each save changes it), tab-separated."""
+    lines = []
+    for number in range(1, count + 1):
+        student = bench_student(number)
+        Attempt.objects.filter(user=student).delete()
+        their_attempt = quiz_services.attempt_start(quiz=course.quiz, user=student)
+        their_key = their_attempt.question_keys[0]
+        their_question = Question.objects.get(quiz=course.quiz, key=their_key)
+        options = [o["id"] for o in their_question.options] or ["kubectl get pods", "kubectl get po"]
+        token = os.urandom(16).hex()
+        cookie = f"{settings.SESSION_COOKIE_NAME}={signed_in_session(student).session_key}; csrftoken={token}"
+        path = reverse("quiz-save", args=[course.slug, their_attempt.pk])
+        bodies = [urlencode({"question": their_key, f"q-{their_key}": o}) for o in (options * 2)[:2]]
+        lines.append("\t".join([cookie, token, path, *bodies]))
+    return lines
+
+
+autosave_file = os.environ.get("AUTOSAVE_FILE", "")
+if autosave_file:
+    students = autosave_students(int(os.environ.get("AUTOSAVE_STUDENTS", "16")))
+    Path(autosave_file).write_text("".join(f"{line}\n" for line in students))
+
+
 def maybe(name: str, *args) -> str:
     try:
         return reverse(name, args=args)
@@ -78,6 +104,7 @@ values = {
     "ATTEMPT": attempt_url,
     "AUTOSAVE": reverse("quiz-save", args=[course.slug, attempt.pk]),
     "AUTOSAVE_BODY": f"question={key}&q-{key}={value}",
+    "AUTOSAVE_FILE": autosave_file,
     "SEARCH": maybe("search") and f"{maybe('search')}?q=deployment",
 }
 for name, value in values.items():
