@@ -7,7 +7,8 @@ than running it: the quiz autosave's one checked write (courses/quiz/services.py
 ~0.59 ms per execution on one connection when sent as text and ~0.19 ms prepared (pgbench on this
 2-core VM, 2026-12-03). `prepared_cursor()` binds parameters on the server and asks psycopg to
 prepare every statement it runs; psycopg keeps the prepared statements per connection (at most
-`prepared_max`, 100 by default) and prepares again on a new connection.
+`prepared_max`, 100 by default) and prepares again on a new connection, or after a ROLLBACK
+on the connection (psycopg then forgets them all).
 
 Only for a handful of fixed statement texts: a text that changes from call to call (values
 interpolated into it) would fill the connection's cache for nothing. Prepared statements belong
