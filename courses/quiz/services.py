@@ -221,6 +221,8 @@ def parse_response(question: Question, values: list[str]) -> list[str] | dict | 
         text = (values[0] if values else "").strip()
         if len(text) > 500:
             raise QuizError("That answer is too long (500 characters at most).")
+        if "\x00" in text:  # no keyboard types it, and PostgreSQL's jsonb cannot store it
+            raise QuizError("That answer contains a NUL character, which cannot be stored.")
         return {"text": text} if text else None
     valid = {o["id"] for o in question.options}
     chosen = [v for v in dict.fromkeys(values) if v]

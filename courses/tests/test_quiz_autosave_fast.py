@@ -337,3 +337,33 @@ def test_the_statement_is_prepared_once_per_connection(client, quiz_course, atte
                        "WHERE statement LIKE 'INSERT INTO %%courses_answer%%'")
         statements = [row[0] for row in cursor.fetchall()]
     assert len(statements) == 1 and "$1" in statements[0]
+
+
+@pytest.mark.parametrize("text", ["x'); DELETE FROM courses_answer; --", "%s %(x)s $1 $2 ::jsonb",
+                                  "\\x00 ' \" \\ ` \u202e \U0001f600"])
+def test_hostile_short_answers_are_stored_as_typed(client, quiz_course, attempt, text):
+    """Parameters are bound on the server (lms/prepared.py): a text that looks like SQL, a
+    placeholder or an escape is stored as the student typed it; other rows are untouched."""
+    meet(client, quiz_course, attempt, "q-single", option("q-single", 0))
+    meet(client, quiz_course, attempt, "q-short", "first")
+    assert save(client, quiz_course, attempt, "q-short", text).status_code == 200
+    assert saved(attempt, "q-short") == {"text": text}
+    assert saved(attempt, "q-single") == [option("q-single", 0)]
+
+
+def test_a_nul_in_a_short_answer_is_refused_not_a_server_error(client, quiz_course, attempt):
+    """PostgreSQL's jsonb cannot hold U+0000: it was a 500 on both paths."""
+    meet(client, quiz_course, attempt, "q-short", "first")
+    response = save(client, quiz_course, attempt, "q-short", "kubectl\x00 get pods")
+    assert response.status_code == 409 and b"NUL character" in response.content
+    assert saved(attempt, "q-short") == {"text": "first"}
+
+
+def test_a_nul_in_a_submitted_answer_submits_nothing(client, quiz_course, attempt):
+    """The final answers go through the same parse: refused (the submit's answer for a malformed
+    answer), nothing stored, the attempt still open for a proper submit."""
+    url = reverse("quiz-submit", args=[quiz_course.slug, attempt.pk])
+    assert client.post(url, {"q-q-short": "a\x00b"}).status_code == 404
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.OPEN and saved(attempt, "q-short") is None
+    assert client.post(url, {"q-q-short": "ab"}).status_code == 302
