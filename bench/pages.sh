@@ -4,9 +4,10 @@
 # per wrk connection, each saving their own answers (bench/pages_setup.py, bench/post.lua), as in
 # a quiz. The floor is a login_required view rendering a one-line template (bench/urls.py, bench
 # settings only): the cheapest authenticated page on the same stack. It is measured before and
-# after every page, and each page's req/s and p95 are compared with the mean of the floor on either side of it: these
-# VMs' speed drifts within minutes (the floor moved 850 -> 520 req/s within one run on
-# 2026-12-03), and a page compared with a floor measured ten minutes earlier measures the drift.
+# after every page, and each page's req/s and p95 are compared with the mean of the floor on
+# either side of it: these VMs' speed drifts within minutes (the floor moved 850 -> 520 req/s
+# within one run on 2026-12-03), and a page compared with a floor measured ten minutes earlier
+# measures the drift.
 # Target (issue 17): every page >= 0.7x the floor's req/s and p95 <= 2x the floor's p95.
 # Exits 1 when a page misses it (or answers an error), 0 otherwise.
 #   DURATION=10s CONNECTIONS=16 WORKERS=3 bash bench/pages.sh
