@@ -46,12 +46,19 @@ if submission is None:
         submission = grading_services.submission_create(user=user, lab=lab, files=files)
     tasks.grade_submission.run(submission.pk)
 
+def open_attempt(student) -> tuple[Attempt, list[str]]:
+    """A fresh open attempt for `student`, and two autosave bodies: two answers to its first
+    question (options, or texts for a short or command question)."""
+    Attempt.objects.filter(user=student).delete()
+    their_attempt = quiz_services.attempt_start(quiz=course.quiz, user=student)
+    their_key = their_attempt.question_keys[0]
+    question = Question.objects.get(quiz=course.quiz, key=their_key)
+    answers = [o["id"] for o in question.options] or ["kubectl get pods", "kubectl get po"]
+    return their_attempt, [urlencode({"question": their_key, f"q-{their_key}": a}) for a in (answers * 2)[:2]]
+
+
 # A fresh open attempt, and one answer the autosave POST can send again and again.
-Attempt.objects.filter(user=user).delete()
-attempt = quiz_services.attempt_start(quiz=course.quiz, user=user)
-key = attempt.question_keys[0]
-question = Question.objects.get(quiz=course.quiz, key=key)
-value = question.options[0]["id"] if question.options else "kubectl get pods"
+attempt, (autosave_body, _) = open_attempt(user)
 
 session = signed_in_session(user)
 csrf = os.urandom(16).hex()
@@ -63,15 +70,10 @@ def autosave_students(count: int) -> list[str]:
     lines = []
     for number in range(1, count + 1):
         student = bench_student(number)
-        Attempt.objects.filter(user=student).delete()
-        their_attempt = quiz_services.attempt_start(quiz=course.quiz, user=student)
-        their_key = their_attempt.question_keys[0]
-        their_question = Question.objects.get(quiz=course.quiz, key=their_key)
-        options = [o["id"] for o in their_question.options] or ["kubectl get pods", "kubectl get po"]
+        their_attempt, bodies = open_attempt(student)
         token = os.urandom(16).hex()
         cookie = f"{settings.SESSION_COOKIE_NAME}={signed_in_session(student).session_key}; csrftoken={token}"
         path = reverse("quiz-save", args=[course.slug, their_attempt.pk])
-        bodies = [urlencode({"question": their_key, f"q-{their_key}": o}) for o in (options * 2)[:2]]
         lines.append("\t".join([cookie, token, path, *bodies]))
     return lines
 
@@ -103,7 +105,7 @@ values = {
     "QUIZ": reverse("quiz", args=[course.slug]),
     "ATTEMPT": attempt_url,
     "AUTOSAVE": reverse("quiz-save", args=[course.slug, attempt.pk]),
-    "AUTOSAVE_BODY": f"question={key}&q-{key}={value}",
+    "AUTOSAVE_BODY": autosave_body,
     "AUTOSAVE_FILE": autosave_file,
     "SEARCH": maybe("search") and f"{maybe('search')}?q=deployment",
 }
